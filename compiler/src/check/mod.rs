@@ -1,0 +1,45 @@
+//! Project-wide rules over the AST: purposes, PII, retention, cycles, declarations.
+//!
+//! `check_project` runs every rule on the parsed files of a project and returns
+//! their diagnostics, sorted. The rules work on syntax through `index` (names →
+//! declarations); they never report unknown names, duplicate declarations (E0202) or
+//! type errors — those belong to `hir` — and silently skip what does not resolve.
+//! This module does no IO.
+//!
+//! | module | codes |
+//! |---|---|
+//! | `declarations` | E0210 E0211 E0212 E0311–E0317 |
+//! | `cycles` | E0209 |
+//! | `purposes` | E0401 E0402 E0403 |
+//! | `pii` | E0404 |
+//! | `retention` | E0501 E0502 W0501 |
+
+pub mod cycles;
+pub mod declarations;
+pub mod index;
+pub mod pii;
+pub mod purposes;
+pub mod retention;
+pub mod walk;
+
+use crate::diagnostics::{self, Diagnostic};
+use crate::syntax::ast;
+
+pub use index::ProjectIndex;
+
+/// Checks the project-wide rules. `files` are (path relative to the project root,
+/// parsed file) pairs; the order of files decides which of two places is "first".
+pub fn check_project(files: &[(String, ast::File)]) -> Vec<Diagnostic> {
+    let ix = ProjectIndex::new(files);
+    let mut diags = Vec::new();
+    declarations::check(&ix, &mut diags);
+    cycles::check(&ix, &mut diags);
+    purposes::check(&ix, &mut diags);
+    pii::check(&ix, &mut diags);
+    retention::check(&ix, &mut diags);
+    diagnostics::sort(&mut diags);
+    diags
+}
+
+#[cfg(test)]
+mod tests;
