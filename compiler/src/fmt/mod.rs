@@ -1,0 +1,59 @@
+//! Canonical formatting of `.seg` files. The layout is a function of the syntax tree
+//! alone (so formatting is idempotent); comments are kept, attached to the
+//! declaration, field or step they precede (a comment at the end of a line stays at
+//! the end of that line). Before returning, the formatter re-parses its output and
+//! checks that the tree is unchanged; it never returns text that means something else.
+//! It does no IO.
+
+mod comments;
+mod expr;
+mod items;
+
+use crate::diagnostics::{codes, Diagnostic};
+use crate::syntax::ast::Span;
+use crate::syntax::parser;
+
+/// Formats one file. Fails with the parse diagnostics when the file has syntax
+/// errors (nothing is reformatted then).
+pub fn format_source(text: &str, path: &str) -> Result<String, Vec<Diagnostic>> {
+    let (file, diags) = parser::parse(text, path);
+    if diags.iter().any(Diagnostic::is_error) {
+        return Err(diags);
+    }
+    let comments = comments::collect(text);
+    let out = items::Printer::new(text, comments).file(&file);
+    let (again, diags2) = parser::parse(&out, path);
+    if diags2.iter().any(Diagnostic::is_error) || strip_spans(&again) != strip_spans(&file) {
+        let d = Diagnostic::new(
+            codes::SYNTAX,
+            "the formatter would change the meaning of this file; it was left as it is",
+            path,
+            Span::new(0, 0),
+        )
+        .with_help(
+            "please report this file: the formatter's output must parse to the same declarations",
+        );
+        return Err(vec![d]);
+    }
+    Ok(out)
+}
+
+/// The tree's debug text without spans, for comparing trees of different texts.
+fn strip_spans(file: &crate::syntax::ast::File) -> String {
+    let text = format!("{file:?}");
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text.as_str();
+    while let Some(i) = rest.find("Span { start: ") {
+        out.push_str(&rest[..i]);
+        rest = &rest[i..];
+        match rest.find('}') {
+            Some(j) => rest = &rest[j + 1..],
+            None => break,
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests;
