@@ -1,0 +1,1 @@
+//! Editor analyses over the database: symbols, definitions, references, hover, completion.
