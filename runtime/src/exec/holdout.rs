@@ -1,0 +1,31 @@
+//! Holdout assignment (§10): profile p is held out of segment s iff
+//! `u64::from_be_bytes(sha256(s + "/" + p)[0..8]) % 10000 < X·100`.
+
+use sha2::{Digest, Sha256};
+
+/// `basis_points` is the holdout percentage times 100 (10% → 1000).
+pub fn held_out(segment: &str, profile: &str, basis_points: u32) -> bool {
+    let mut h = Sha256::new();
+    h.update(segment.as_bytes());
+    h.update(b"/");
+    h.update(profile.as_bytes());
+    let digest = h.finalize();
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&digest[..8]);
+    u64::from_be_bytes(first) % 10_000 < u64::from(basis_points)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::held_out;
+
+    #[test]
+    fn bounds() {
+        assert!(!held_out("s", "user_id:u1", 0));
+        assert!(held_out("s", "user_id:u1", 10_000));
+        let held = (0..10_000)
+            .filter(|i| held_out("s", &format!("user_id:u{i}"), 1000))
+            .count();
+        assert!((800..1200).contains(&held), "{held}");
+    }
+}
