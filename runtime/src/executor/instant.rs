@@ -1,0 +1,233 @@
+//! Processing one instant: apply the instant's messages in input order (identity
+//! resolution, merges, erasure, events, attributes, consent), fire the instant's
+//! timers, evaluate every touched profile once, and emit merge records and then the
+//! changes in the order §10 fixes.
+
+use std::cmp::Reverse;
+
+use crate::exec::decode::{Body, Message};
+use crate::exec::holdout::held_out;
+use crate::exec::identity::ProfileKey;
+use crate::state::ProfileState;
+
+use super::{Cause, Change, Executor, Sink, Slot};
+
+/// What one instant produced, before ordering.
+#[derive(Default)]
+struct Out {
+    merges: Vec<(String, String)>,
+    changes: Vec<Change>,
+    touched: Vec<u32>,
+}
+
+impl Executor<'_> {
+    pub(crate) fn process_instant(&mut self, t: i64, sink: &mut dyn Sink) {
+        let mut out = Out::default();
+        for (line, m) in self.take_messages_at(t) {
+            self.apply_message(t, line, m, &mut out, sink);
+        }
+        self.fire_timers(t, &mut out);
+        for key in std::mem::take(&mut out.touched) {
+            self.evaluate(key, t, &mut out);
+        }
+        self.clock = Some(t);
+        for (absorbed, into) in &out.merges {
+            sink.merge(absorbed, into, t);
+        }
+        out.changes.sort_by(|a, b| {
+            (a.profile.as_str(), self.segment_name(a.segment), a.enter).cmp(&(
+                b.profile.as_str(),
+                self.segment_name(b.segment),
+                b.enter,
+            ))
+        });
+        for c in &out.changes {
+            sink.change(self.segment_name(c.segment), c);
+        }
+        self.stats.changes += out.changes.len() as u64;
+    }
+
+    fn segment_name(&self, i: usize) -> &str {
+        self.plan.segments.get(i).map_or("", |s| s.name.as_str())
+    }
+
+    fn touch(&mut self, key: u32, t: i64, cause: Cause, out: &mut Out) {
+        if let Some(slot) = self.slot_mut(key) {
+            if slot.touched_at != t {
+                slot.touched_at = t;
+                slot.cause = cause;
+                out.touched.push(key);
+            } else if cause > slot.cause {
+                slot.cause = cause;
+            }
+        }
+    }
+
+    fn fire_timers(&mut self, t: i64, out: &mut Out) {
+        while let Some(Reverse((d, key, generation))) = self.timers.peek().copied() {
+            if d != t {
+                break;
+            }
+            self.timers.pop();
+            if self.slot(key).is_some_and(|s| s.generation == generation) {
+                self.touch(key, t, Cause::Time, out);
+            }
+        }
+    }
+
+    /// Exits of every segment the profile was in just before `t`.
+    fn exit_all(&self, slot: &Slot, t: i64, cause: Cause, out: &mut Out) {
+        for (i, was) in slot.member.iter().enumerate() {
+            if *was {
+                out.changes.push(self.change(&slot.id, i, false, t, cause));
+            }
+        }
+    }
+
+    fn change(&self, profile: &str, segment: usize, enter: bool, at: i64, cause: Cause) -> Change {
+        let holdout = self
+            .plan
+            .segments
+            .get(segment)
+            .and_then(|s| s.holdout_bp.map(|bp| held_out(&s.name, profile, bp)))
+            .unwrap_or(false);
+        Change {
+            profile: profile.to_string(),
+            segment,
+            enter,
+            at,
+            holdout,
+            cause,
+        }
+    }
+
+    fn apply_message(&mut self, t: i64, line: u64, m: Message, out: &mut Out, sink: &mut dyn Sink) {
+        if let Body::Forget = m.body {
+            self.forget(t, &m, out, sink);
+            return;
+        }
+        let res = self.graph.resolve(&m.ids);
+        self.stats.refused_merges += u64::from(res.refused_merges);
+        self.stats.skipped_identifiers += u64::from(res.skipped_identifiers);
+        let primary = res.primary.0;
+        if res.created || self.slot(primary).is_none() {
+            self.create(primary);
+        }
+        for q in &res.merged {
+            self.absorb(q.0, primary, t, out);
+        }
+        let stamp = (t, line);
+        let applied = self.apply_body(primary, &m, stamp);
+        let cause = if res.merged.is_empty() {
+            applied
+        } else {
+            Cause::Merge
+        };
+        self.touch(primary, t, cause, out);
+    }
+
+    fn create(&mut self, key: u32) {
+        let idx = key as usize;
+        if self.profiles.len() <= idx {
+            self.profiles.resize_with(idx + 1, || None);
+        }
+        let id = self.graph.profile_id(ProfileKey(key)).to_string();
+        if let Some(slot) = self.profiles.get_mut(idx) {
+            *slot = Some(Slot {
+                id,
+                state: ProfileState::new(self.plan),
+                member: vec![false; self.plan.segments.len()],
+                generation: 0,
+                touched_at: i64::MIN,
+                cause: Cause::Event,
+            });
+        }
+    }
+
+    fn absorb(&mut self, q: u32, primary: u32, t: i64, out: &mut Out) {
+        let Some(absorbed) = self.profiles.get_mut(q as usize).and_then(Option::take) else {
+            return;
+        };
+        self.stats.merges += 1;
+        self.exit_all(&absorbed, t, Cause::Merge, out);
+        let into = self.slot(primary).map(|s| s.id.clone()).unwrap_or_default();
+        out.merges.push((absorbed.id.clone(), into));
+        if let Some(p) = self.slot_mut(primary) {
+            p.state.merge(absorbed.state);
+        }
+    }
+
+    /// Applies a message's payload to the profile; returns the cause it implies.
+    fn apply_body(&mut self, key: u32, m: &Message, stamp: (i64, u64)) -> Cause {
+        let plan = self.plan;
+        let eval = self.eval;
+        let Some(slot) = self.profiles.get_mut(key as usize).and_then(Option::as_mut) else {
+            return Cause::Event;
+        };
+        for (purpose, granted) in &m.consent {
+            slot.state.set_consent(*purpose, *granted, stamp);
+        }
+        match &m.body {
+            Body::Track { event, fields } => {
+                slot.state.apply_event(plan, eval, *event, fields, stamp)
+            }
+            Body::Identify { attrs } => {
+                for (a, v) in attrs {
+                    slot.state.set_attr(*a, v.clone(), stamp);
+                }
+            }
+            Body::Alias | Body::Forget => {}
+        }
+        let only_consent = !m.consent.is_empty() && !matches!(m.body, Body::Track { .. });
+        if only_consent {
+            Cause::Consent
+        } else {
+            Cause::Event
+        }
+    }
+
+    fn forget(&mut self, t: i64, m: &Message, out: &mut Out, sink: &mut dyn Sink) {
+        let Some(key) = self.graph.forget(&m.ids) else {
+            return;
+        };
+        let Some(slot) = self.profiles.get_mut(key.0 as usize).and_then(Option::take) else {
+            return;
+        };
+        self.stats.forgotten += 1;
+        self.exit_all(&slot, t, Cause::Erase, out);
+        sink.audit(&slot.id, t);
+    }
+
+    /// Evaluates a touched profile at `t`, records changes and schedules its next
+    /// deadline.
+    fn evaluate(&mut self, key: u32, t: i64, out: &mut Out) {
+        let plan = self.plan;
+        let eval = self.eval;
+        let mut now = Vec::with_capacity(plan.segments.len());
+        let Some(slot) = self.profiles.get_mut(key as usize).and_then(Option::as_mut) else {
+            return;
+        };
+        slot.state.prune(plan, t);
+        eval.segments(&slot.state, t, &mut now);
+        let cause = slot.cause;
+        let diffs: Vec<(usize, bool)> = slot
+            .member
+            .iter()
+            .zip(&now)
+            .enumerate()
+            .filter(|(_, (a, b))| a != b)
+            .map(|(i, (_, b))| (i, *b))
+            .collect();
+        slot.member = now;
+        slot.generation += 1;
+        let generation = slot.generation;
+        let next = slot.state.next_deadline(plan, t);
+        let id = slot.id.clone();
+        if let Some(d) = next {
+            self.timers.push(Reverse((d, key, generation)));
+        }
+        for (i, enter) in diffs {
+            out.changes.push(self.change(&id, i, enter, t, cause));
+        }
+    }
+}

@@ -1,0 +1,306 @@
+//! The streaming executor (§6–§10): accepts decoded messages in input order, decides
+//! duplicates and lateness, holds accepted messages in a reorder buffer until the
+//! watermark passes them, resolves identities, and processes instant after instant in
+//! event-time order: every message and every deadline of one millisecond is applied
+//! before membership is evaluated, and only differences from the membership just
+//! before are emitted, merge records first, then changes by profile and segment.
+//!
+//! The evaluation of expressions is delegated to an `Evaluator` (interpreter or JIT);
+//! this module never looks inside expressions.
+
+mod instant;
+pub mod sink;
+
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap};
+
+use seg_compiler::ir::Plan;
+
+use crate::exec::decode::{self, Decoded, Message};
+use crate::exec::dedup::Dedup;
+use crate::exec::identity::IdentityGraph;
+use crate::exec::time::format_ts;
+use crate::state::{FilterEval, ProfileState};
+use crate::value::Value;
+pub use sink::{Cause, Change, MemorySink, Sink};
+
+/// An engine that evaluates a plan's expressions over profile state.
+pub trait Evaluator: FilterEval {
+    /// Consent-gated membership of every segment at `t`.
+    fn segments(&self, state: &ProfileState, t: i64, out: &mut Vec<bool>);
+    /// Every trait's value at `t`.
+    fn traits(&self, state: &ProfileState, t: i64) -> Vec<Value>;
+}
+
+impl Evaluator for crate::interp::Interpreter<'_> {
+    fn segments(&self, state: &ProfileState, t: i64, out: &mut Vec<bool>) {
+        crate::interp::Interpreter::segments(self, state, t, out)
+    }
+    fn traits(&self, state: &ProfileState, t: i64) -> Vec<Value> {
+        crate::interp::Interpreter::traits(self, state, t)
+    }
+}
+
+/// Counters of the run summary (§14).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    pub events: u64,
+    pub changes: u64,
+    pub invalid: u64,
+    pub late: u64,
+    pub duplicates: u64,
+    pub ignored: u64,
+    pub merges: u64,
+    pub refused_merges: u64,
+    pub skipped_identifiers: u64,
+    pub forgotten: u64,
+}
+
+/// One live profile.
+pub(crate) struct Slot {
+    pub id: String,
+    pub state: ProfileState,
+    /// Gated membership as last evaluated: membership just before the current instant.
+    pub member: Vec<bool>,
+    /// Invalidates older timer entries.
+    pub generation: u64,
+    /// The instant this profile was last queued for evaluation.
+    pub touched_at: i64,
+    pub cause: Cause,
+}
+
+pub struct Executor<'p> {
+    pub(crate) plan: &'p Plan,
+    pub(crate) eval: &'p dyn Evaluator,
+    pub(crate) graph: IdentityGraph,
+    dedup: Dedup,
+    /// Accepted messages not yet applied, by (event time, input line).
+    buffer: BTreeMap<(i64, u64), Message>,
+    /// (deadline, profile key, generation)
+    pub(crate) timers: BinaryHeap<Reverse<(i64, u32, u64)>>,
+    pub(crate) profiles: Vec<Option<Slot>>,
+    max_delay: i64,
+    max_ts: Option<i64>,
+    /// Instants after this are never processed (`seg explain --at`).
+    stop_after: Option<i64>,
+    /// The last instant processed.
+    pub(crate) clock: Option<i64>,
+    pub stats: Stats,
+}
+
+impl<'p> Executor<'p> {
+    pub fn new(plan: &'p Plan, eval: &'p dyn Evaluator, max_delay: i64) -> Self {
+        Executor {
+            plan,
+            eval,
+            graph: IdentityGraph::new(&plan.schema.identity),
+            dedup: Dedup::default(),
+            buffer: BTreeMap::new(),
+            timers: BinaryHeap::new(),
+            profiles: Vec::new(),
+            max_delay,
+            max_ts: None,
+            stop_after: None,
+            clock: None,
+            stats: Stats::default(),
+        }
+    }
+
+    /// The watermark: largest accepted event time minus the allowed delay.
+    pub fn watermark(&self) -> Option<i64> {
+        self.max_ts.map(|m| m.saturating_sub(self.max_delay))
+    }
+
+    pub fn max_event_time(&self) -> Option<i64> {
+        self.max_ts
+    }
+
+    /// Takes one input line (1-based `line` number) and emits everything that became
+    /// final.
+    pub fn push_line(&mut self, line: u64, raw: &str, sink: &mut dyn Sink) {
+        match decode::decode(raw, &self.plan.schema) {
+            Decoded::Blank => {}
+            Decoded::Invalid { reason, detail } => {
+                self.stats.invalid += 1;
+                sink.dead_letter(line, reason.as_str(), &detail, raw);
+            }
+            Decoded::Ignored(_) => self.stats.ignored += 1,
+            Decoded::Message(m) => self.accept(line, raw, m, sink),
+        }
+        sink.line_done();
+    }
+
+    fn accept(&mut self, line: u64, raw: &str, m: Message, sink: &mut dyn Sink) {
+        if let Some(id) = &m.message_id {
+            if self.dedup.is_duplicate(id, m.ts) {
+                self.stats.duplicates += 1;
+                return;
+            }
+        }
+        if let Some(w) = self.watermark() {
+            if m.ts < w {
+                self.stats.late += 1;
+                let detail = format!(
+                    "event time {} is older than the watermark {}",
+                    format_ts(m.ts),
+                    format_ts(w)
+                );
+                sink.dead_letter(line, "late", &detail, raw);
+                return;
+            }
+        }
+        if let Some(id) = &m.message_id {
+            self.dedup.record(id, m.ts);
+        }
+        self.stats.events += 1;
+        self.max_ts = Some(self.max_ts.map_or(m.ts, |x| x.max(m.ts)));
+        self.buffer.insert((m.ts, line), m);
+        if let Some(w) = self.watermark() {
+            self.run_before(w, sink);
+            self.dedup.prune(w);
+        }
+    }
+
+    /// Ends the input: the clock advances to `until` (or the largest event time) and
+    /// every change due up to and including it is emitted. Returns the final clock.
+    pub fn finish(&mut self, until: Option<i64>, sink: &mut dyn Sink) -> Option<i64> {
+        let end = match (self.max_ts, until) {
+            (Some(m), Some(u)) => Some(m.max(u)),
+            (m, u) => m.or(u),
+        };
+        if let Some(end) = end {
+            self.run_through(end, sink);
+            self.clock = Some(self.clock.map_or(end, |c| c.max(end)));
+        }
+        self.clock
+    }
+
+    /// Processes every instant strictly before `limit`.
+    fn run_before(&mut self, limit: i64, sink: &mut dyn Sink) {
+        while let Some(t) = self.next_instant().filter(|t| *t < limit) {
+            self.process_instant(t, sink);
+        }
+    }
+
+    /// Processes every instant up to and including `end`.
+    pub fn run_through(&mut self, end: i64, sink: &mut dyn Sink) {
+        while let Some(t) = self.next_instant().filter(|t| *t <= end) {
+            self.process_instant(t, sink);
+        }
+    }
+
+    fn next_instant(&mut self) -> Option<i64> {
+        self.drop_stale_timers();
+        let msg = self.buffer.keys().next().map(|(t, _)| *t);
+        let timer = self.timers.peek().map(|Reverse((t, _, _))| *t);
+        let next = match (msg, timer) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        next.filter(|t| self.stop_after.is_none_or(|s| *t <= s))
+    }
+
+    /// Never process instants after `t` (messages after it are still counted).
+    pub fn stop_after(&mut self, t: Option<i64>) {
+        self.stop_after = t;
+    }
+
+    /// The state of the live profile with this id.
+    pub fn profile_state(&self, id: &str) -> Option<&ProfileState> {
+        self.profiles
+            .iter()
+            .flatten()
+            .find(|s| s.id == id)
+            .map(|s| &s.state)
+    }
+
+    fn drop_stale_timers(&mut self) {
+        while let Some(Reverse((_, key, generation))) = self.timers.peek().copied() {
+            let live = self.slot(key).is_some_and(|s| s.generation == generation);
+            if live {
+                break;
+            }
+            self.timers.pop();
+        }
+    }
+
+    pub(crate) fn slot(&self, key: u32) -> Option<&Slot> {
+        self.profiles.get(key as usize).and_then(Option::as_ref)
+    }
+
+    pub(crate) fn slot_mut(&mut self, key: u32) -> Option<&mut Slot> {
+        self.profiles.get_mut(key as usize).and_then(Option::as_mut)
+    }
+
+    /// Pops the buffered messages of instant `t`, in input order.
+    pub(crate) fn take_messages_at(&mut self, t: i64) -> Vec<(u64, Message)> {
+        let mut out = Vec::new();
+        while let Some(entry) = self.buffer.first_entry() {
+            if entry.key().0 != t {
+                break;
+            }
+            let ((_, line), m) = entry.remove_entry();
+            out.push((line, m));
+        }
+        out
+    }
+
+    /// Live profiles, sorted by id: (id, identifiers, gated memberships, trait values)
+    /// evaluated at the final clock.
+    pub fn snapshot(&self) -> Vec<ProfileSnapshot> {
+        let t = self.clock.unwrap_or(0);
+        let mut out: Vec<ProfileSnapshot> = self
+            .profiles
+            .iter()
+            .enumerate()
+            .filter_map(|(k, s)| s.as_ref().map(|s| (k, s)))
+            .map(|(k, s)| {
+                let mut member = Vec::new();
+                self.eval.segments(&s.state, t, &mut member);
+                ProfileSnapshot {
+                    id: s.id.clone(),
+                    identifiers: self
+                        .graph
+                        .identifiers(crate::exec::identity::ProfileKey(k as u32)),
+                    segments: member,
+                    traits: self.eval.traits(&s.state, t),
+                }
+            })
+            .collect();
+        out.sort_by(|a, b| a.id.cmp(&b.id));
+        out
+    }
+
+    /// Number of live profiles.
+    pub fn live_profiles(&self) -> usize {
+        self.profiles.iter().filter(|s| s.is_some()).count()
+    }
+
+    /// The profile owning an identifier value (as a test sends it), if any.
+    pub fn profile_of(&self, id_type: &str, value: &str) -> Option<(&str, &ProfileState)> {
+        let key = self.graph.owner_of(id_type, value)?;
+        self.slot(key.0).map(|s| (s.id.as_str(), &s.state))
+    }
+
+    pub fn plan(&self) -> &Plan {
+        self.plan
+    }
+
+    pub fn evaluator(&self) -> &dyn Evaluator {
+        self.eval
+    }
+
+    /// The last processed instant.
+    pub fn clock(&self) -> Option<i64> {
+        self.clock
+    }
+}
+
+/// One line of `--snapshot` output.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ProfileSnapshot {
+    pub id: String,
+    pub identifiers: Vec<(String, Vec<String>)>,
+    pub segments: Vec<bool>,
+    pub traits: Vec<Value>,
+}

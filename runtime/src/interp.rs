@@ -1,0 +1,425 @@
+//! The reference engine: evaluates plan expressions directly over a profile's
+//! state. Written for clarity; it is the oracle the JIT must match bit for bit.
+//! It never mutates state: updates, pruning and merging are in `state`.
+
+use seg_compiler::hir::{AggFunc, Base, Helper};
+use seg_compiler::ir::plan::{Expr, Plan, StoreKind};
+use seg_compiler::ir::schema::Basis;
+use seg_compiler::syntax::ast::BinOp;
+
+use crate::decimal::{Decimal, DecimalSum};
+use crate::ops;
+use crate::state::{Entry, FilterEval, ProfileState, StoreState};
+use crate::value::Value;
+
+/// Evaluates a plan's filters, traits and segments.
+pub struct Interpreter<'p> {
+    pub plan: &'p Plan,
+}
+
+/// Memo of one evaluation at one instant: traits and segments are computed once.
+struct Memo {
+    traits: Vec<Option<Value>>,
+    segments: Vec<Option<bool>>,
+}
+
+struct Cx<'a> {
+    state: &'a ProfileState,
+    t: i64,
+    /// The event being filtered, inside a filter.
+    fields: &'a [Value],
+}
+
+impl FilterEval for Interpreter<'_> {
+    fn accepts(&self, store: usize, source: usize, fields: &[Value]) -> bool {
+        let Some(s) = self.plan.stores.get(store) else {
+            return false;
+        };
+        let src = match &s.kind {
+            StoreKind::Log { sources } => sources.get(source),
+            StoreKind::Seq { a, b, .. } | StoreKind::Absence { a, b, .. } => a
+                .get(source)
+                .or_else(|| b.get(source.wrapping_sub(a.len()))),
+        };
+        let Some(filter) = src.and_then(|s| s.filter.as_ref()) else {
+            return true;
+        };
+        let empty = ProfileState {
+            stores: Vec::new(),
+            attrs: Vec::new(),
+            consent: Vec::new(),
+        };
+        let cx = Cx {
+            state: &empty,
+            t: 0,
+            fields,
+        };
+        let mut memo = Memo {
+            traits: Vec::new(),
+            segments: Vec::new(),
+        };
+        ops::truthy(&self.eval(filter, &cx, &mut memo))
+    }
+}
+
+impl<'p> Interpreter<'p> {
+    pub fn new(plan: &'p Plan) -> Self {
+        Interpreter { plan }
+    }
+
+    fn memo(&self) -> Memo {
+        Memo {
+            traits: vec![None; self.plan.traits.len()],
+            segments: vec![None; self.plan.segments.len()],
+        }
+    }
+
+    /// Consent-gated membership of every segment at `t`, into `out`.
+    pub fn segments(&self, state: &ProfileState, t: i64, out: &mut Vec<bool>) {
+        let cx = Cx {
+            state,
+            t,
+            fields: &[],
+        };
+        let mut memo = self.memo();
+        out.clear();
+        for i in 0..self.plan.segments.len() {
+            out.push(self.segment(i, &cx, &mut memo));
+        }
+    }
+
+    /// Every trait's value at `t`.
+    pub fn traits(&self, state: &ProfileState, t: i64) -> Vec<Value> {
+        let cx = Cx {
+            state,
+            t,
+            fields: &[],
+        };
+        let mut memo = self.memo();
+        (0..self.plan.traits.len())
+            .map(|i| self.trait_value(i, &cx, &mut memo))
+            .collect()
+    }
+
+    /// The value of an arbitrary plan expression at `t` (for `seg explain`).
+    pub fn value(&self, e: &Expr, state: &ProfileState, t: i64) -> Value {
+        let cx = Cx {
+            state,
+            t,
+            fields: &[],
+        };
+        let mut memo = self.memo();
+        self.eval(e, &cx, &mut memo)
+    }
+
+    /// Is the profile allowed in a segment for `purpose` (§9 gating)?
+    pub fn gate(&self, purpose: Option<usize>, state: &ProfileState) -> bool {
+        let Some(p) = purpose else { return true };
+        let decision = state.consent.get(p).copied().flatten().map(|(g, _)| g);
+        match self.plan.schema.purposes.get(p).map(|p| p.basis) {
+            Some(Basis::Consent) => decision == Some(true),
+            Some(Basis::LegitimateInterest) => decision != Some(false),
+            None => true,
+        }
+    }
+
+    fn segment(&self, i: usize, cx: &Cx<'_>, memo: &mut Memo) -> bool {
+        if let Some(Some(v)) = memo.segments.get(i) {
+            return *v;
+        }
+        let Some(seg) = self.plan.segments.get(i) else {
+            return false;
+        };
+        if let Some(slot) = memo.segments.get_mut(i) {
+            *slot = Some(false);
+        }
+        let v = self.gate(seg.purpose, cx.state) && ops::truthy(&self.eval(&seg.expr, cx, memo));
+        if let Some(slot) = memo.segments.get_mut(i) {
+            *slot = Some(v);
+        }
+        v
+    }
+
+    fn trait_value(&self, i: usize, cx: &Cx<'_>, memo: &mut Memo) -> Value {
+        if let Some(Some(v)) = memo.traits.get(i) {
+            return v.clone();
+        }
+        let Some(tr) = self.plan.traits.get(i) else {
+            return Value::None;
+        };
+        if let Some(slot) = memo.traits.get_mut(i) {
+            *slot = Some(Value::None);
+        }
+        let v = self.eval(&tr.expr, cx, memo);
+        if let Some(slot) = memo.traits.get_mut(i) {
+            *slot = Some(v.clone());
+        }
+        v
+    }
+
+    fn eval(&self, e: &Expr, cx: &Cx<'_>, memo: &mut Memo) -> Value {
+        match e {
+            Expr::Const(l) => ops::literal(l),
+            Expr::Field(i) => cx.fields.get(*i).cloned().unwrap_or(Value::None),
+            Expr::Attr(i) => cx
+                .state
+                .attrs
+                .get(*i)
+                .cloned()
+                .flatten()
+                .map_or(Value::None, |(v, _)| v),
+            Expr::Trait(i) => self.trait_value(*i, cx, memo),
+            Expr::Segment(i) => Value::Bool(self.segment(*i, cx, memo)),
+            Expr::Agg {
+                func,
+                store,
+                window,
+                base,
+            } => self.aggregate(*func, *store, *window, *base, cx),
+            Expr::Since { store } => self.since(*store, cx),
+            Expr::Matched { store } => Value::Bool(self.matches(*store, None, cx) > 0),
+            Expr::Matches { store, window } => Value::Int(self.matches(*store, *window, cx)),
+            Expr::Absent { store } => Value::Bool(self.absent(*store, cx)),
+            Expr::Neg(x) => ops::neg(self.eval(x, cx, memo)),
+            Expr::Not(x) => Value::Bool(!ops::truthy(&self.eval(x, cx, memo))),
+            Expr::Binary { op, lhs, rhs, .. } => self.binary(*op, lhs, rhs, cx, memo),
+            Expr::Convert { to, expr } => ops::convert(self.eval(expr, cx, memo), *to),
+            Expr::In { expr, items } => {
+                let v = self.eval(expr, cx, memo);
+                Value::Bool(
+                    items
+                        .iter()
+                        .any(|it| ops::equal(&v, &self.eval(it, cx, memo))),
+                )
+            }
+            Expr::Helper { func, args } => self.helper(*func, args, cx, memo),
+        }
+    }
+
+    fn binary(&self, op: BinOp, lhs: &Expr, rhs: &Expr, cx: &Cx<'_>, memo: &mut Memo) -> Value {
+        match op {
+            BinOp::And => {
+                let l = ops::truthy(&self.eval(lhs, cx, memo));
+                Value::Bool(l && ops::truthy(&self.eval(rhs, cx, memo)))
+            }
+            BinOp::Or => {
+                let l = ops::truthy(&self.eval(lhs, cx, memo));
+                Value::Bool(l || ops::truthy(&self.eval(rhs, cx, memo)))
+            }
+            BinOp::Coalesce => match self.eval(lhs, cx, memo) {
+                Value::None => self.eval(rhs, cx, memo),
+                v => v,
+            },
+            _ if op.is_comparison() => {
+                let l = self.eval(lhs, cx, memo);
+                let r = self.eval(rhs, cx, memo);
+                Value::Bool(ops::comparison(op, &l, &r))
+            }
+            _ => {
+                let l = self.eval(lhs, cx, memo);
+                let r = self.eval(rhs, cx, memo);
+                ops::arith(op, l, r)
+            }
+        }
+    }
+
+    fn helper(&self, func: Helper, args: &[Expr], cx: &Cx<'_>, memo: &mut Memo) -> Value {
+        let vals: Vec<Value> = args.iter().map(|a| self.eval(a, cx, memo)).collect();
+        match (func, vals.as_slice()) {
+            (Helper::Lower, [Value::Str(s)]) => Value::Str(s.to_lowercase().into()),
+            (Helper::StartsWith, [Value::Str(s), Value::Str(p)]) => {
+                Value::Bool(s.starts_with(&**p))
+            }
+            (Helper::Contains, [Value::Str(s), Value::Str(p)]) => Value::Bool(s.contains(&**p)),
+            (Helper::Lower, _) => Value::None,
+            _ => Value::Bool(false),
+        }
+    }
+
+    fn log<'s>(&self, store: usize, cx: &Cx<'s>) -> Option<&'s std::collections::VecDeque<Entry>> {
+        match cx.state.stores.get(store) {
+            Some(StoreState::Log(entries)) => Some(entries),
+            _ => None,
+        }
+    }
+
+    fn since(&self, store: usize, cx: &Cx<'_>) -> Value {
+        let latest = self
+            .log(store, cx)
+            .and_then(|es| es.iter().rev().find(|e| e.ts <= cx.t && e.expire > cx.t));
+        latest.map_or(Value::None, |e| Value::Duration(cx.t - e.ts))
+    }
+
+    fn matches(&self, store: usize, window: Option<i64>, cx: &Cx<'_>) -> i64 {
+        let Some(StoreState::Seq { matches, .. }) = cx.state.stores.get(store) else {
+            return 0;
+        };
+        let lo = window.map(|w| cx.t.saturating_sub(w));
+        let n = matches
+            .iter()
+            .filter(|m| m.ts <= cx.t && m.expire > cx.t && lo.is_none_or(|lo| m.ts > lo))
+            .count();
+        i64::try_from(n).unwrap_or(i64::MAX)
+    }
+
+    fn absent(&self, store: usize, cx: &Cx<'_>) -> bool {
+        let Some(StoreState::Absence { a, b }) = cx.state.stores.get(store) else {
+            return false;
+        };
+        let Some(StoreKind::Absence { within, .. }) = self.plan.stores.get(store).map(|s| &s.kind)
+        else {
+            return false;
+        };
+        let Some(a) = a.filter(|a| a.ts <= cx.t && a.expire > cx.t) else {
+            return false;
+        };
+        let ended = b.is_some_and(|b| b.ts > a.ts && b.ts <= cx.t && b.expire > cx.t);
+        a.ts.saturating_add(*within) <= cx.t && !ended
+    }
+
+    fn aggregate(
+        &self,
+        func: AggFunc,
+        store: usize,
+        window: Option<i64>,
+        base: Base,
+        cx: &Cx<'_>,
+    ) -> Value {
+        let Some(entries) = self.log(store, cx) else {
+            return Value::None;
+        };
+        let lo = window.map(|w| cx.t.saturating_sub(w));
+        let visible = entries
+            .iter()
+            .filter(|e| e.ts <= cx.t && e.expire > cx.t && lo.is_none_or(|lo| e.ts > lo));
+        aggregate(func, base, visible)
+    }
+}
+
+/// Folds the visible entries (in time, input order) into one aggregate value.
+pub fn aggregate<'e>(func: AggFunc, base: Base, entries: impl Iterator<Item = &'e Entry>) -> Value {
+    match func {
+        AggFunc::Count => Value::Int(i64::try_from(entries.count()).unwrap_or(i64::MAX)),
+        AggFunc::Sum => sum(base, entries).0,
+        AggFunc::Avg => average(base, entries),
+        AggFunc::Min => extreme(entries, std::cmp::Ordering::Less),
+        AggFunc::Max => extreme(entries, std::cmp::Ordering::Greater),
+        AggFunc::Distinct => {
+            let mut seen: Vec<&Value> = Vec::new();
+            for e in entries {
+                if !seen.iter().any(|v| same(v, &e.value)) {
+                    seen.push(&e.value);
+                }
+            }
+            Value::Int(i64::try_from(seen.len()).unwrap_or(i64::MAX))
+        }
+        AggFunc::First => entries
+            .into_iter()
+            .next()
+            .map_or(Value::None, |e| e.value.clone()),
+        AggFunc::Last => entries.last().map_or(Value::None, |e| e.value.clone()),
+        AggFunc::MostFrequent => most_frequent(entries),
+    }
+}
+
+/// Value identity for `distinct` and `most_frequent` (numeric equality for decimals).
+fn same(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Float(x), Value::Float(y)) => x.to_bits() == y.to_bits() || x == y,
+        _ => ops::equal(a, b),
+    }
+}
+
+/// The sum and the count of the entries. Float sums add in order from 0.0.
+fn sum<'e>(base: Base, entries: impl Iterator<Item = &'e Entry>) -> (Value, i64) {
+    let mut n = 0i64;
+    match base {
+        Base::Float => {
+            let mut acc = 0.0f64;
+            for e in entries {
+                if let Value::Float(f) = e.value {
+                    acc += f;
+                    n += 1;
+                }
+            }
+            (Value::Float(acc), n)
+        }
+        Base::Decimal => {
+            let mut acc = DecimalSum::new();
+            for e in entries {
+                if let Value::Decimal(d) = &e.value {
+                    acc.add(d);
+                    n += 1;
+                }
+            }
+            (acc.result().map_or(Value::None, Value::Decimal), n)
+        }
+        _ => {
+            let mut acc: i128 = 0;
+            for e in entries {
+                if let Value::Int(i) | Value::Duration(i) = e.value {
+                    acc += i128::from(i);
+                    n += 1;
+                }
+            }
+            let v = i64::try_from(acc).ok();
+            let v = match base {
+                Base::Duration => v.map_or(Value::None, Value::Duration),
+                _ => v.map_or(Value::None, Value::Int),
+            };
+            (v, n)
+        }
+    }
+}
+
+fn average<'e>(base: Base, entries: impl Iterator<Item = &'e Entry>) -> Value {
+    let (s, n) = sum(base, entries);
+    if n == 0 {
+        return Value::None;
+    }
+    let total = match s {
+        Value::Float(f) => f,
+        Value::Decimal(d) => d.to_f64(),
+        Value::Int(i) => i as f64,
+        _ => return Value::None,
+    };
+    Value::Float(total / n as f64)
+}
+
+fn extreme<'e>(entries: impl Iterator<Item = &'e Entry>, want: std::cmp::Ordering) -> Value {
+    let mut best: Option<&Value> = None;
+    for e in entries {
+        best = match best {
+            Some(b) if ops::compare(&e.value, b) != Some(want) => Some(b),
+            _ => Some(&e.value),
+        };
+    }
+    best.cloned().unwrap_or(Value::None)
+}
+
+fn most_frequent<'e>(entries: impl Iterator<Item = &'e Entry>) -> Value {
+    // (value, occurrences, position of latest occurrence)
+    let mut counts: Vec<(&Value, usize, usize)> = Vec::new();
+    for (pos, e) in entries.enumerate() {
+        match counts.iter_mut().find(|(v, _, _)| same(v, &e.value)) {
+            Some(slot) => {
+                slot.1 += 1;
+                slot.2 = pos;
+            }
+            None => counts.push((&e.value, 1, pos)),
+        }
+    }
+    counts
+        .iter()
+        .max_by_key(|(_, n, last)| (*n, *last))
+        .map_or(Value::None, |(v, _, _)| (*v).clone())
+}
+
+/// Exposed for tests of decimal sums.
+pub fn decimal_sum(values: &[Decimal]) -> Option<Decimal> {
+    let mut acc = DecimalSum::new();
+    for v in values {
+        acc.add(v);
+    }
+    acc.result()
+}

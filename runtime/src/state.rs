@@ -1,0 +1,403 @@
+//! Per-profile evaluation state laid out by the plan: one `StoreState` per plan
+//! store, the profile attributes and the consent decisions, each stamped with the
+//! (event time, input sequence) that set it. Updating stores on an event, pruning
+//! what no reader can see any more, merging two profiles (§8) and computing the next
+//! instant at which time alone can change a value all live here, shared by both
+//! engines. Expression evaluation does not: see `interp` and `jit`.
+
+use std::collections::VecDeque;
+
+use seg_compiler::ir::plan::{Plan, Source, Store, StoreKind};
+
+use crate::value::Value;
+
+/// Orders two facts by event time, then input order.
+pub type Stamp = (i64, u64);
+
+/// One recorded event in a log store.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Entry {
+    pub ts: i64,
+    pub seq: u64,
+    /// First instant at which retention has forgotten it (`i64::MAX` = never).
+    pub expire: i64,
+    pub value: Value,
+}
+
+/// A timestamp with its retention deadline.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Mark {
+    pub ts: i64,
+    pub expire: i64,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum StoreState {
+    Log(VecDeque<Entry>),
+    Seq {
+        a: VecDeque<Mark>,
+        matches: VecDeque<Mark>,
+    },
+    Absence {
+        a: Option<Mark>,
+        b: Option<Mark>,
+    },
+}
+
+/// Everything the engines know about one profile.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ProfileState {
+    pub stores: Vec<StoreState>,
+    /// Latest value of each profile attribute (`Value::None` once set to null).
+    pub attrs: Vec<Option<(Value, Stamp)>>,
+    /// Latest consent decision per purpose.
+    pub consent: Vec<Option<(bool, Stamp)>>,
+}
+
+/// Does a source's filter accept an event? Implemented by each engine.
+pub trait FilterEval {
+    fn accepts(&self, store: usize, source: usize, fields: &[Value]) -> bool;
+}
+
+fn expire(ts: i64, retain: Option<i64>) -> i64 {
+    retain.map_or(i64::MAX, |r| ts.saturating_add(r))
+}
+
+fn alive(expire: i64, t: i64) -> bool {
+    expire > t
+}
+
+impl ProfileState {
+    pub fn new(plan: &Plan) -> ProfileState {
+        let stores = plan
+            .stores
+            .iter()
+            .map(|s| match s.kind {
+                StoreKind::Log { .. } => StoreState::Log(VecDeque::new()),
+                StoreKind::Seq { .. } => StoreState::Seq {
+                    a: VecDeque::new(),
+                    matches: VecDeque::new(),
+                },
+                StoreKind::Absence { .. } => StoreState::Absence { a: None, b: None },
+            })
+            .collect();
+        ProfileState {
+            stores,
+            attrs: vec![None; plan.schema.attrs.len()],
+            consent: vec![None; plan.schema.purposes.len()],
+        }
+    }
+
+    /// Applies one track event (already known to be in time order for this profile).
+    pub fn apply_event(
+        &mut self,
+        plan: &Plan,
+        f: &dyn FilterEval,
+        event: usize,
+        fields: &[Value],
+        stamp: Stamp,
+    ) {
+        let Some(stores) = plan.updates.get(event) else {
+            return;
+        };
+        for &s in stores {
+            let (Some(store), Some(state)) = (plan.stores.get(s), self.stores.get_mut(s)) else {
+                continue;
+            };
+            update_store(s, store, state, f, event, fields, stamp);
+        }
+    }
+
+    pub fn set_attr(&mut self, attr: usize, value: Value, stamp: Stamp) {
+        if let Some(slot) = self.attrs.get_mut(attr) {
+            if slot.as_ref().is_none_or(|(_, s)| *s <= stamp) {
+                *slot = Some((value, stamp));
+            }
+        }
+    }
+
+    pub fn set_consent(&mut self, purpose: usize, granted: bool, stamp: Stamp) {
+        if let Some(slot) = self.consent.get_mut(purpose) {
+            if slot.is_none_or(|(_, s)| s <= stamp) {
+                *slot = Some((granted, stamp));
+            }
+        }
+    }
+
+    /// Drops what no reader can see at or after `t`.
+    pub fn prune(&mut self, plan: &Plan, t: i64) {
+        for (store, state) in plan.stores.iter().zip(self.stores.iter_mut()) {
+            prune_store(store, state, t);
+        }
+    }
+
+    /// Merges `other` into `self` (§8): events united in (time, input) order,
+    /// recorded matches united, attributes and consent by latest stamp.
+    pub fn merge(&mut self, other: ProfileState) {
+        for (mine, theirs) in self.stores.iter_mut().zip(other.stores) {
+            merge_store(mine, theirs);
+        }
+        for (i, slot) in other.attrs.into_iter().enumerate() {
+            if let Some((v, s)) = slot {
+                self.set_attr(i, v, s);
+            }
+        }
+        for (i, slot) in other.consent.into_iter().enumerate() {
+            if let Some((g, s)) = slot {
+                self.set_consent(i, g, s);
+            }
+        }
+    }
+
+    /// The earliest instant after `t` at which a value read by the plan can change
+    /// without a new message (window exits, retention, `since` bounds, absence
+    /// deadlines). Conservative: evaluating there may find no change.
+    pub fn next_deadline(&self, plan: &Plan, t: i64) -> Option<i64> {
+        let mut best: Option<i64> = None;
+        let mut offer = |d: i64| {
+            if d > t && d != i64::MAX && best.is_none_or(|b| d < b) {
+                best = Some(d);
+            }
+        };
+        for (store, state) in plan.stores.iter().zip(&self.stores) {
+            store_deadlines(store, state, t, &mut offer);
+        }
+        best
+    }
+}
+
+fn source_accepts(f: &dyn FilterEval, s: usize, k: usize, src: &Source, fields: &[Value]) -> bool {
+    src.filter.is_none() || f.accepts(s, k, fields)
+}
+
+fn update_store(
+    s: usize,
+    store: &Store,
+    state: &mut StoreState,
+    f: &dyn FilterEval,
+    event: usize,
+    fields: &[Value],
+    stamp: Stamp,
+) {
+    let (ts, seq) = stamp;
+    match (&store.kind, state) {
+        (StoreKind::Log { sources }, StoreState::Log(entries)) => {
+            let hit = sources
+                .iter()
+                .enumerate()
+                .find(|(k, src)| src.event == event && source_accepts(f, s, *k, src, fields));
+            if let Some((_, src)) = hit {
+                let value = match src.field {
+                    Some(fi) => match fields.get(fi) {
+                        Some(Value::None) | None => return,
+                        Some(v) => v.clone(),
+                    },
+                    None => Value::None,
+                };
+                entries.push_back(Entry {
+                    ts,
+                    seq,
+                    expire: expire(ts, src.retain_ms),
+                    value,
+                });
+            }
+        }
+        (StoreKind::Seq { a, b, within }, StoreState::Seq { a: marks, matches }) => {
+            let b_hit = b.iter().enumerate().find(|(k, src)| {
+                src.event == event && source_accepts(f, s, a.len() + k, src, fields)
+            });
+            if let Some((_, src)) = b_hit {
+                let lo = ts.saturating_sub(*within);
+                if marks
+                    .iter()
+                    .any(|m| lo <= m.ts && m.ts < ts && alive(m.expire, ts))
+                {
+                    matches.push_back(Mark {
+                        ts,
+                        expire: expire(ts, src.retain_ms),
+                    });
+                }
+            }
+            let a_hit = a
+                .iter()
+                .enumerate()
+                .find(|(k, src)| src.event == event && source_accepts(f, s, *k, src, fields));
+            if let Some((_, src)) = a_hit {
+                marks.push_back(Mark {
+                    ts,
+                    expire: expire(ts, src.retain_ms),
+                });
+            }
+        }
+        (
+            StoreKind::Absence { a, b, .. },
+            StoreState::Absence {
+                a: last_a,
+                b: last_b,
+            },
+        ) => {
+            if let Some((_, src)) = a
+                .iter()
+                .enumerate()
+                .find(|(k, src)| src.event == event && source_accepts(f, s, *k, src, fields))
+            {
+                *last_a = Some(Mark {
+                    ts,
+                    expire: expire(ts, src.retain_ms),
+                });
+            }
+            if let Some((_, src)) = b.iter().enumerate().find(|(k, src)| {
+                src.event == event && source_accepts(f, s, a.len() + k, src, fields)
+            }) {
+                *last_b = Some(Mark {
+                    ts,
+                    expire: expire(ts, src.retain_ms),
+                });
+            }
+        }
+        _ => {}
+    }
+}
+
+fn prune_store(store: &Store, state: &mut StoreState, t: i64) {
+    match (&store.kind, state) {
+        (StoreKind::Log { .. }, StoreState::Log(entries)) => {
+            entries.retain(|e| alive(e.expire, t));
+            if let Some(keep) = store.keep_ms() {
+                while entries
+                    .front()
+                    .is_some_and(|e| e.ts <= t.saturating_sub(keep))
+                {
+                    entries.pop_front();
+                }
+            } else if !store.lifetime && store.windows.is_empty() {
+                keep_latest(entries);
+            }
+        }
+        (StoreKind::Seq { within, .. }, StoreState::Seq { a, matches }) => {
+            a.retain(|m| alive(m.expire, t) && m.ts >= t.saturating_sub(*within));
+            matches.retain(|m| alive(m.expire, t));
+            let keep = if store.lifetime {
+                None
+            } else {
+                store.windows.iter().copied().max()
+            };
+            if let Some(w) = keep {
+                let last = matches.back().copied();
+                matches.retain(|m| m.ts > t.saturating_sub(w));
+                if store.any_match && matches.is_empty() {
+                    if let Some(m) = last {
+                        matches.push_back(m);
+                    }
+                }
+            } else if store.any_match && !store.lifetime && store.windows.is_empty() {
+                while matches.len() > 1 {
+                    matches.pop_front();
+                }
+            }
+        }
+        (StoreKind::Absence { .. }, StoreState::Absence { a, b }) => {
+            if a.is_some_and(|m| !alive(m.expire, t)) {
+                *a = None;
+            }
+            if b.is_some_and(|m| !alive(m.expire, t)) {
+                *b = None;
+            }
+        }
+        _ => {}
+    }
+}
+
+/// For stores read only by `since`: the latest entry, plus older ones that outlive it.
+fn keep_latest(entries: &mut VecDeque<Entry>) {
+    let Some(last) = entries.back().map(|e| e.expire) else {
+        return;
+    };
+    let n = entries.len();
+    let mut i = 0;
+    entries.retain(|e| {
+        i += 1;
+        i == n || e.expire > last
+    });
+}
+
+fn merge_sorted<T: Clone>(a: &mut VecDeque<T>, b: VecDeque<T>, key: impl Fn(&T) -> (i64, u64)) {
+    if b.is_empty() {
+        return;
+    }
+    let mut out = VecDeque::with_capacity(a.len() + b.len());
+    let mut left = std::mem::take(a).into_iter().peekable();
+    let mut right = b.into_iter().peekable();
+    loop {
+        let take_left = match (left.peek(), right.peek()) {
+            (Some(x), Some(y)) => key(x) <= key(y),
+            (Some(_), None) => true,
+            (None, Some(_)) => false,
+            (None, None) => break,
+        };
+        let next = if take_left { left.next() } else { right.next() };
+        if let Some(v) = next {
+            out.push_back(v);
+        }
+    }
+    *a = out;
+}
+
+fn later(x: Option<Mark>, y: Option<Mark>) -> Option<Mark> {
+    match (x, y) {
+        (Some(a), Some(b)) => Some(if b.ts > a.ts { b } else { a }),
+        (a, b) => a.or(b),
+    }
+}
+
+fn merge_store(mine: &mut StoreState, theirs: StoreState) {
+    match (mine, theirs) {
+        (StoreState::Log(a), StoreState::Log(b)) => merge_sorted(a, b, |e| (e.ts, e.seq)),
+        (StoreState::Seq { a, matches }, StoreState::Seq { a: a2, matches: m2 }) => {
+            merge_sorted(a, a2, |m| (m.ts, 0));
+            merge_sorted(matches, m2, |m| (m.ts, 0));
+        }
+        (StoreState::Absence { a, b }, StoreState::Absence { a: a2, b: b2 }) => {
+            *a = later(*a, a2);
+            *b = later(*b, b2);
+        }
+        _ => {}
+    }
+}
+
+fn store_deadlines(store: &Store, state: &StoreState, t: i64, offer: &mut impl FnMut(i64)) {
+    match (&store.kind, state) {
+        (StoreKind::Log { .. }, StoreState::Log(entries)) => {
+            for e in entries {
+                offer(e.expire);
+                for w in &store.windows {
+                    offer(e.ts.saturating_add(*w));
+                }
+            }
+            if let Some(latest) = entries.iter().rev().find(|e| alive(e.expire, t)) {
+                for c in &store.since_bounds {
+                    offer(latest.ts.saturating_add(*c));
+                    offer(latest.ts.saturating_add(*c).saturating_add(1));
+                }
+            }
+        }
+        (StoreKind::Seq { .. }, StoreState::Seq { matches, .. }) => {
+            for m in matches {
+                offer(m.expire);
+                for w in &store.windows {
+                    offer(m.ts.saturating_add(*w));
+                }
+            }
+        }
+        (StoreKind::Absence { within, .. }, StoreState::Absence { a, b }) => {
+            if let Some(a) = a {
+                offer(a.ts.saturating_add(*within));
+                offer(a.expire);
+            }
+            if let Some(b) = b {
+                offer(b.expire);
+            }
+        }
+        _ => {}
+    }
+}
