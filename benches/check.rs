@@ -1,0 +1,77 @@
+//! Benchmark: checking a generated 10,000-declaration project, cold and after a
+//! one-line edit through the salsa database. Prints medians of several runs and the
+//! machine; `cargo bench --bench check` (release). Not a test: no thresholds.
+
+use std::time::{Duration, Instant};
+
+use salsa::Setter;
+use seg_compiler::db::{self, Database};
+
+/// 100 files of 100 declarations: 20 events, 40 traits, 40 segments each.
+fn project() -> Vec<(String, String)> {
+    let mut files = Vec::new();
+    for f in 0..100 {
+        let mut text = String::new();
+        for i in 0..20 {
+            text.push_str(&format!(
+                "event e{f}_{i} = \"Event {f} {i}\" retain 90d {{\n  product_id: string\n  price: decimal\n  category: string\n}}\n"
+            ));
+        }
+        for i in 0..40 {
+            let e = format!("e{f}_{}", i % 20);
+            text.push_str(&format!(
+                "trait t{f}_{i} = sum({e}.price, 30d) + count({e}[category == \"c{i}\"], 7d)\n"
+            ));
+        }
+        for i in 0..40 {
+            let e = format!("e{f}_{}", (i + 3) % 20);
+            text.push_str(&format!(
+                "/// Segment {i}.\nsegment s{f}_{i} = t{f}_{i} > 100.50 and (last({e}.category) ?? \"\") != \"x\" and since({e}) < 3d\n"
+            ));
+        }
+        files.push((format!("f{f:03}.seg"), text));
+    }
+    files
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn main() {
+    let files = project();
+    let lines: usize = files.iter().map(|(_, t)| t.lines().count()).sum();
+    let runs = 5;
+    let mut cold = Vec::new();
+    let mut warm = Vec::new();
+    for _ in 0..runs {
+        let db = Database::default();
+        let started = Instant::now();
+        let project = db.load(files.clone());
+        let checked = db::check_project(&db, project);
+        cold.push(started.elapsed());
+        assert!(
+            !checked.has_errors(),
+            "generated project has errors: {:?}",
+            checked.diagnostics.first()
+        );
+        let mut db = db;
+        let file = project.files(&db)[50];
+        let text = file.text(&db).replace("> 100.50", "> 100.75");
+        let started = Instant::now();
+        file.set_text(&mut db).to(text);
+        let checked = db::check_project(&db, project);
+        warm.push(started.elapsed());
+        assert!(!checked.has_errors());
+    }
+    println!("project: 10000 declarations in 100 files, {lines} lines");
+    println!(
+        "cold check (parse, resolve, type-check, rules): median {:?} of {runs}",
+        median(cold)
+    );
+    println!(
+        "after a one-line edit (salsa, re-check): median {:?} of {runs}",
+        median(warm)
+    );
+}
