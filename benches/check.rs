@@ -2,6 +2,8 @@
 //! one-line edit through the salsa database. Prints medians of several runs and the
 //! machine; `cargo bench --bench check` (release). Not a test: no thresholds.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::time::{Duration, Instant};
 
 use salsa::Setter;

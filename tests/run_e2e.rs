@@ -1,6 +1,8 @@
 //! End-to-end tests of `seg run` and `seg test` through the real binary: identity
 //! limits, consent withdrawn inside a window, erasure, broken input, live streams.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

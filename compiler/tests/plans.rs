@@ -2,6 +2,8 @@
 //! example projects) checks clean and lowers to the snapshotted plan text
 //! (`seg compile --emit ir`).
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::path::{Path, PathBuf};
 
 use seg_compiler::db::{self, Database};
