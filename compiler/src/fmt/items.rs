@@ -1,7 +1,8 @@
 //! Printing declarations in the canonical layout: one blank line between
 //! declarations (none between consecutive one-line purposes, traits or segments
 //! without doc comments), two-space indentation in blocks, clauses in the order
-//! written, long trait and segment expressions broken at top-level `and`/`or`.
+//! written, long trait and segment expressions broken before their top-level
+//! operators (`and`, `or`, `+`, …).
 
 use super::comments::Comment;
 use super::expr::{duration, expr, string};
@@ -99,8 +100,18 @@ impl<'t> Printer<'t> {
             self.out.push_str(indent);
             self.out.push_str(&c.text);
             self.out.push('\n');
+            if self.blank_line_after(c.span.end) {
+                self.out.push('\n');
+            }
             self.next += 1;
         }
+    }
+
+    /// The author left an empty line between `pos` and the next code or comment.
+    fn blank_line_after(&self, pos: u32) -> bool {
+        let rest = self.text.get(pos as usize..).unwrap_or("");
+        let gap = &rest[..rest.len() - rest.trim_start().len()];
+        gap.matches('\n').count() >= 2
     }
 
     /// A comment that trails the code ending at `end` on the same line.
@@ -220,6 +231,11 @@ impl<'t> Printer<'t> {
             return;
         }
         self.out.push_str(&format!("{head} =\n"));
+        if one.len() + 2 <= WIDTH {
+            self.out.push_str("  ");
+            self.out.push_str(&one);
+            return;
+        }
         let parts = chain(e);
         for (i, (op, part)) in parts.iter().enumerate() {
             self.out.push_str("  ");
@@ -235,24 +251,21 @@ impl<'t> Printer<'t> {
     }
 }
 
-/// A top-level `and`/`or` chain as (operator before, operand) pairs.
+/// The top-level chain of operators of one precedence (`a and b and c`,
+/// `a + b - c`) as (operator before, operand) pairs.
 fn chain(e: &Expr) -> Vec<(Option<&'static str>, &Expr)> {
-    if let ExprKind::Binary {
-        op: op @ (BinOp::And | BinOp::Or),
-        ..
-    } = &e.kind
-    {
-        let mut out = Vec::new();
-        collect_chain(e, *op, &mut out);
-        return out;
+    let mut out = Vec::new();
+    match &e.kind {
+        ExprKind::Binary { op, .. } => collect_chain(e, op.precedence(), &mut out),
+        _ => out.push((None, e)),
     }
-    vec![(None, e)]
+    out
 }
 
-fn collect_chain<'e>(e: &'e Expr, op: BinOp, out: &mut Vec<(Option<&'static str>, &'e Expr)>) {
+fn collect_chain<'e>(e: &'e Expr, prec: u8, out: &mut Vec<(Option<&'static str>, &'e Expr)>) {
     match &e.kind {
-        ExprKind::Binary { op: o, lhs, rhs } if *o == op => {
-            collect_chain(lhs, op, out);
+        ExprKind::Binary { op, lhs, rhs } if op.precedence() == prec => {
+            collect_chain(lhs, prec, out);
             out.push((Some(op.symbol()), rhs));
         }
         _ => out.push((None, e)),

@@ -22,7 +22,7 @@ fn lays_out_an_event_and_keeps_comments() {
 
 #[test]
 fn breaks_long_segments_at_and() {
-    let src = "event e { x: int }\nsegment s = count(e, 30m) >= 2 and sum(e.x, 30m) > 1000 and count(e[x > 5], 7d) >= 3 and since(e) < 7d\n";
+    let src = "event e { x: int }\nsegment s = count(e, 30m) >= 2 and sum(e.x, 30m) > 1000 and count(e[x > 5], 7d) >= 3 and since(e) < 7d and count(e[x > 7], 1d) > 0\n";
     let out = fmt(src);
     assert!(
         out.contains("segment s =\n  count(e, 30m) >= 2\n  and sum(e.x, 30m) > 1000\n"),
@@ -45,4 +45,18 @@ fn keeps_doc_comments_tests_and_parentheses() {
 #[test]
 fn refuses_files_with_syntax_errors() {
     assert!(format_source("segment = = 3", "t.seg").is_err());
+}
+
+#[test]
+fn keeps_a_blank_line_after_a_leading_comment() {
+    let src = "// header\n\n/// Doc.\npurpose a { basis consent }\n";
+    assert_eq!(fmt(src), src);
+}
+
+#[test]
+fn moves_a_long_expression_to_its_own_line_before_breaking_it() {
+    let src = "event e { x: int }\nsegment s = count(e, 30m) >= 2 and sum(e.x, 30m) > 1000 and count(e[x > 5], 7d) >= 3 or since(e) < 7d\n";
+    let out = fmt(src);
+    assert!(out.contains("segment s =\n  count(e, 30m) >= 2 and sum"), "{out}");
+    assert_eq!(fmt(&out), out);
 }
