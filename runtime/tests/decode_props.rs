@@ -29,7 +29,9 @@ trait plan = profile.plan
 fn plan() -> Plan {
     let db = Database::default();
     let project = db.load(vec![("p.seg".into(), PROJECT.into())]);
-    db::plan(&db, project).clone().expect("test project compiles")
+    db::plan(&db, project)
+        .clone()
+        .expect("test project compiles")
 }
 
 const SAMPLES: &[&str] = &[
@@ -50,8 +52,14 @@ fn run_lines(plan: &Plan, lines: &[String]) {
     exec.finish(None, &mut sink);
     let _ = exec.snapshot();
     let s = &exec.stats;
-    let blank = lines.iter().filter(|l| l.chars().all(|c| matches!(c, ' ' | '\t' | '\r' | '\n'))).count() as u64;
-    assert_eq!(s.events + s.invalid + s.late + s.duplicates + s.ignored + blank, lines.len() as u64);
+    let blank = lines
+        .iter()
+        .filter(|l| l.chars().all(|c| matches!(c, ' ' | '\t' | '\r' | '\n')))
+        .count() as u64;
+    assert_eq!(
+        s.events + s.invalid + s.late + s.duplicates + s.ignored + blank,
+        lines.len() as u64
+    );
     assert_eq!(sink.dead_letters.len() as u64, s.invalid + s.late);
 }
 
@@ -60,7 +68,9 @@ fn json_value() -> impl Strategy<Value = serde_json::Value> {
         Just(serde_json::Value::Null),
         any::<bool>().prop_map(serde_json::Value::from),
         any::<i64>().prop_map(serde_json::Value::from),
-        any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(serde_json::Value::from),
+        any::<f64>()
+            .prop_filter("finite", |f| f.is_finite())
+            .prop_map(serde_json::Value::from),
         "[a-zA-Z0-9 :.+-]{0,24}".prop_map(serde_json::Value::from),
         Just(serde_json::Value::from("2026-01-01T10:00:00Z")),
         Just(serde_json::Value::from("Product Viewed")),
@@ -83,7 +93,8 @@ fn json_value() -> impl Strategy<Value = serde_json::Value> {
         ];
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..4).prop_map(serde_json::Value::from),
-            prop::collection::btree_map(keys, inner, 0..6).prop_map(|m| serde_json::Value::Object(m.into_iter().collect())),
+            prop::collection::btree_map(keys, inner, 0..6)
+                .prop_map(|m| serde_json::Value::Object(m.into_iter().collect())),
         ]
     })
 }

@@ -57,6 +57,9 @@ fn keeps_a_blank_line_after_a_leading_comment() {
 fn moves_a_long_expression_to_its_own_line_before_breaking_it() {
     let src = "event e { x: int }\nsegment s = count(e, 30m) >= 2 and sum(e.x, 30m) > 1000 and count(e[x > 5], 7d) >= 3 or since(e) < 7d\n";
     let out = fmt(src);
-    assert!(out.contains("segment s =\n  count(e, 30m) >= 2 and sum"), "{out}");
+    assert!(
+        out.contains("segment s =\n  count(e, 30m) >= 2 and sum"),
+        "{out}"
+    );
     assert_eq!(fmt(&out), out);
 }
