@@ -1,6 +1,6 @@
 //! Benchmark: checking a generated 10,000-declaration project, cold and after a
 //! one-line edit through the salsa database. Prints medians of several runs and the
-//! machine; `cargo bench --bench check` (release). Not a test: no thresholds.
+//! machine; `cargo bench -p seg-compiler --bench check` (release). Not a test: no thresholds.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
