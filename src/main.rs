@@ -7,7 +7,8 @@ mod project;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::error::ErrorKind;
+use clap::{CommandFactory, Parser, Subcommand};
 
 #[derive(Parser)]
 #[command(
@@ -47,8 +48,27 @@ pub enum Outcome {
     Usage,
 }
 
+/// Parses the arguments; wrong use prints the error and the usage and exits 2.
+fn parse_args() -> Result<Cli, ExitCode> {
+    Cli::try_parse().map_err(|e| {
+        if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+            let _ = e.print();
+            return ExitCode::SUCCESS;
+        }
+        let _ = e.print();
+        let mut cmd = Cli::command();
+        if !e.to_string().contains("Usage:") {
+            eprintln!("\n{}", cmd.render_usage());
+        }
+        ExitCode::from(2)
+    })
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match parse_args() {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
     let outcome = match cli.command {
         Command::Check(a) => cmd::check::run(a),
         Command::Run(a) => cmd::run::run(a),

@@ -1,54 +1,36 @@
-//! Renderers: human, JSON, GitHub annotations, SARIF.
+//! Renderers: one per output format of `seg check` (§12). Each takes the
+//! diagnostics and a lookup from a diagnostic's relative file path to that file's
+//! text (for line and column numbers and source excerpts). They never read files.
 
-use super::Diagnostic;
+mod github;
+mod human;
+mod json;
+mod lines;
+mod sarif;
 
-fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let before = text.get(..offset).unwrap_or(text);
-    let line = before.matches('\n').count() + 1;
-    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    (line, col)
+pub use github::render_github;
+pub use human::render_human;
+pub use json::render_json;
+pub use lines::LineIndex;
+pub use sarif::render_sarif;
+
+use super::{Diagnostic, Location};
+
+/// Maps a relative path to the file's text.
+pub type Sources<'s> = dyn Fn(&str) -> Option<&'s str> + 's;
+
+/// 1-based (line, column, end line, end column) of a location.
+pub(crate) fn range(sources: &Sources<'_>, loc: &Location) -> (usize, usize, usize, usize) {
+    let Some(text) = sources(&loc.file) else {
+        return (1, 1, 1, 1);
+    };
+    let ix = LineIndex::new(text);
+    let (l, c) = ix.position(loc.span.start as usize);
+    let (el, ec) = ix.position(loc.span.end as usize);
+    (l, c, el, ec)
 }
 
-pub fn render_human<'s>(
-    diags: &[Diagnostic],
-    sources: &dyn Fn(&str) -> Option<&'s str>,
-    _color: bool,
-) -> String {
-    let mut out = String::new();
-    for d in diags {
-        let (l, c) = sources(&d.location.file)
-            .map_or((0, 0), |t| line_col(t, d.location.span.start as usize));
-        out.push_str(&format!(
-            "{}[{}]: {}\n  --> {}:{l}:{c}\n",
-            d.severity.as_str(),
-            d.code,
-            d.message,
-            d.location.file
-        ));
-        if !d.primary_label.is_empty() {
-            out.push_str(&format!("  = {}\n", d.primary_label));
-        }
-    }
-    out
-}
-
-pub fn render_json<'s>(diags: &[Diagnostic], _sources: &dyn Fn(&str) -> Option<&'s str>) -> String {
-    format!(
-        "{{\"diagnostics\":[],\"errors\":{},\"warnings\":0}}",
-        diags.len()
-    )
-}
-
-pub fn render_github<'s>(
-    _diags: &[Diagnostic],
-    _sources: &dyn Fn(&str) -> Option<&'s str>,
-) -> String {
-    String::new()
-}
-
-pub fn render_sarif<'s>(
-    _diags: &[Diagnostic],
-    _sources: &dyn Fn(&str) -> Option<&'s str>,
-) -> String {
-    String::new()
+pub(crate) fn counts(diags: &[Diagnostic]) -> (usize, usize) {
+    let errors = diags.iter().filter(|d| d.is_error()).count();
+    (errors, diags.len() - errors)
 }
