@@ -335,3 +335,15 @@ fn a_failing_test_shows_expected_and_actual_at_its_line() {
     );
     assert!(err.contains("is not a member"), "{err}");
 }
+
+#[test]
+fn a_retry_far_behind_the_clock_is_a_duplicate_not_late() {
+    let first = r#"{"type":"track","event":"Product Viewed","userId":"u1","messageId":"m-1","timestamp":"2026-01-01T10:00:00Z","properties":{"product_id":"p1","price":1,"category":"c"}}"#;
+    let later = r#"{"type":"track","event":"Product Viewed","userId":"u2","messageId":"m-2","timestamp":"2026-01-03T10:00:00Z","properties":{"product_id":"p1","price":1,"category":"c"}}"#;
+    let stale = r#"{"type":"track","event":"Product Viewed","userId":"u3","messageId":"m-3","timestamp":"2026-01-01T09:00:00Z","properties":{"product_id":"p1","price":1,"category":"c"}}"#;
+    let r = run("shop", &[first, later, first, stale].join("\n"), &[]);
+    assert_eq!(r.summary["duplicates"], 1, "{}", r.summary);
+    assert_eq!(r.summary["late"], 1);
+    let dead: Vec<u64> = r.dead.iter().map(|d| d["line"].as_u64().unwrap()).collect();
+    assert_eq!(dead, vec![4]);
+}

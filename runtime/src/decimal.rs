@@ -1,7 +1,14 @@
 //! Exact decimals (§4, §15): an integer mantissa `c` with |c| < 10^28 scaled by
-//! 10^−s, 0 ≤ s ≤ 28. Every operation is exact or yields None: nothing is rounded.
-//! Equality, ordering and hashing are by numeric value (`1.0 == 1.00`). Wide
-//! intermediates use 256-bit integers so no exact result is lost to overflow.
+//! 10^−s, 0 ≤ s ≤ 28.
+//!
+//! Every operation is exact or yields `None`: nothing is ever rounded, except
+//! [`Decimal::to_f64`], which is documented to give the nearest f64. Equality,
+//! ordering and hashing are by numeric value (`1.0 == 1.00`), while the scale is
+//! kept for display (`500.00` prints as written). Wide intermediates use 256-bit
+//! integers (`ethnum::I256`) so no exact result is lost to an intermediate overflow.
+//!
+//! This module knows nothing of expressions or of JSON decoding beyond reading a
+//! number's text.
 
 use std::cmp::Ordering;
 use std::fmt;
@@ -9,25 +16,48 @@ use std::hash::{Hash, Hasher};
 
 use ethnum::I256;
 
-/// Largest scale and the bound on the mantissa.
+/// Largest scale (digits after the point).
 pub const MAX_SCALE: u8 = 28;
+/// Most significant digits of a mantissa.
+pub const MAX_DIGITS: usize = 28;
+/// Exclusive bound on |mantissa|: 10^28.
 const LIMIT: i128 = 10_000_000_000_000_000_000_000_000_000;
 
+/// An exact base-10 number `mantissa · 10^-scale`.
 #[derive(Clone, Copy, Debug)]
 pub struct Decimal {
     mantissa: i128,
     scale: u8,
 }
 
-fn pow10(n: u32) -> I256 {
-    let mut p = I256::ONE;
-    for _ in 0..n {
-        p *= I256::from(10);
+/// 10^n for n ≤ 38 (fits in i128).
+const POW10: [i128; 39] = {
+    let mut t = [1i128; 39];
+    let mut i = 1;
+    while i < 39 {
+        t[i] = t[i - 1] * 10;
+        i += 1;
     }
-    p
+    t
+};
+
+/// 10^n as a 256-bit integer (10^76 is the largest that fits; callers stay far
+/// below that).
+fn pow10(n: u32) -> I256 {
+    match POW10.get(n as usize) {
+        Some(p) => I256::from(*p),
+        None => {
+            let mut p = I256::from(POW10[38]);
+            for _ in 38..n.min(76) {
+                p *= I256::from(10);
+            }
+            p
+        }
+    }
 }
 
-/// Brings `c · 10^-s` into range by dropping trailing zeros if needed.
+/// Brings `c · 10^-s` into range by dropping trailing zeros if (and only if)
+/// needed; None when the value is not a decimal.
 fn fit(mut c: I256, mut s: u32) -> Option<Decimal> {
     let limit = I256::from(LIMIT);
     let ten = I256::from(10);
@@ -44,17 +74,77 @@ fn fit(mut c: I256, mut s: u32) -> Option<Decimal> {
     })
 }
 
+/// The parts of a number's text: sign, digit string (integer and fraction digits
+/// concatenated) and the power of ten the digit string is scaled by.
+struct Parts<'a> {
+    negative: bool,
+    digits_int: &'a str,
+    digits_frac: &'a str,
+    exponent: i64,
+}
+
+/// Splits JSON-number-like text (`-12.50e-3`); None on anything else. A leading
+/// `+` and a missing integer or fraction part (`.5`, `5.`) are tolerated for
+/// literals; JSON text never has them.
+fn split_number(text: &str) -> Option<Parts<'_>> {
+    let (negative, rest) = match text.as_bytes().first() {
+        Some(b'-') => (true, &text[1..]),
+        Some(b'+') => (false, &text[1..]),
+        _ => (false, text),
+    };
+    let (num, exponent) = match rest.find(['e', 'E']) {
+        Some(i) => (&rest[..i], parse_exponent(&rest[i + 1..])?),
+        None => (rest, 0),
+    };
+    let (digits_int, digits_frac) = num.split_once('.').unwrap_or((num, ""));
+    let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if (digits_int.is_empty() && digits_frac.is_empty())
+        || !all_digits(digits_int)
+        || !all_digits(digits_frac)
+    {
+        return None;
+    }
+    Some(Parts {
+        negative,
+        digits_int,
+        digits_frac,
+        exponent,
+    })
+}
+
+/// An exponent, clamped to ±10^6 (anything that large makes a non-zero value
+/// unrepresentable anyway; zero stays zero).
+fn parse_exponent(text: &str) -> Option<i64> {
+    let (neg, digits) = match text.as_bytes().first() {
+        Some(b'-') => (true, &text[1..]),
+        Some(b'+') => (false, &text[1..]),
+        _ => (false, text),
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let significant = digits.trim_start_matches('0');
+    let magnitude = if significant.len() > 7 {
+        1_000_000
+    } else {
+        significant.parse::<i64>().unwrap_or(0).min(1_000_000)
+    };
+    Some(if neg { -magnitude } else { magnitude })
+}
+
 impl Decimal {
     pub const ZERO: Decimal = Decimal {
         mantissa: 0,
         scale: 0,
     };
 
-    /// `mantissa · 10^-scale`, if in range.
+    /// `mantissa · 10^-scale`, if in range (trailing zeros are dropped when that
+    /// makes it fit).
     pub fn from_parts(mantissa: i128, scale: u8) -> Option<Decimal> {
         fit(I256::from(mantissa), u32::from(scale))
     }
 
+    /// An integer as a decimal of scale 0 (every i64 has ≤ 19 digits, so it fits).
     pub fn from_i64(i: i64) -> Decimal {
         Decimal {
             mantissa: i128::from(i),
@@ -70,58 +160,60 @@ impl Decimal {
         self.scale
     }
 
-    /// Reads a JSON number's text exactly (`100.01`, `-5E-3`); None when it does not
-    /// fit 28 significant digits.
-    pub fn parse_json(text: &str) -> Option<Decimal> {
-        let (neg, rest) = match text.strip_prefix('-') {
-            Some(r) => (true, r),
-            None => (false, text.strip_prefix('+').unwrap_or(text)),
-        };
-        let (num, exp) = match rest.find(['e', 'E']) {
-            Some(i) => (&rest[..i], rest[i + 1..].parse::<i64>().ok()?),
-            None => (rest, 0),
-        };
-        let (int, frac) = num.split_once('.').unwrap_or((num, ""));
-        if int.is_empty() && frac.is_empty() {
-            return None;
-        }
-        let digits: String = int.chars().chain(frac.chars()).collect();
-        if !digits.bytes().all(|b| b.is_ascii_digit()) {
-            return None;
-        }
-        let significant = digits.trim_start_matches('0');
-        if significant.len() > 40 {
-            return None;
-        }
-        let mut c = I256::ZERO;
-        for b in significant.bytes() {
-            c = c * I256::from(10) + I256::from(b - b'0');
-        }
-        if neg {
-            c = -c;
-        }
-        let scale = i64::try_from(frac.len()).ok()? - exp;
-        if scale < 0 {
-            let up = u32::try_from(-scale).ok().filter(|u| *u <= 40)?;
-            return fit(c * pow10(up), 0);
-        }
-        fit(c, u32::try_from(scale).ok().filter(|s| *s <= 80)?)
+    pub fn is_zero(&self) -> bool {
+        self.mantissa == 0
     }
 
-    /// Reads a literal's text (same forms as JSON numbers).
+    /// Reads a JSON number's text exactly (`100.01`, `1e2`, `-0.5E-3`), keeping
+    /// the written scale where it fits (`10.00` has scale 2). None when the value
+    /// is not a decimal: more than 28 significant digits, or more than 28 digits
+    /// after the point once trailing zeros are dropped. Exponents shift the point
+    /// (`1e2` is `100`, scale 0; `5E-3` is `0.005`).
+    pub fn parse_json(text: &str) -> Option<Decimal> {
+        let p = split_number(text)?;
+        let frac_len = i64::try_from(p.digits_frac.len()).ok()?;
+        // The value is DIGITS · 10^-written, DIGITS = integer and fraction digits.
+        let written = frac_len - p.exponent;
+        let all = format!("{}{}", p.digits_int, p.digits_frac);
+        let core = all.trim_start_matches('0').trim_end_matches('0');
+        let max = i64::from(MAX_SCALE);
+        if core.is_empty() {
+            let scale = u8::try_from(written.clamp(0, max)).ok()?;
+            return Some(Decimal { mantissa: 0, scale });
+        }
+        let trailing = all.len() - all.trim_end_matches('0').len();
+        // value = core · 10^-min_scale, core without trailing zeros.
+        let min_scale = written - i64::try_from(trailing).ok()?;
+        let d = i64::try_from(core.len()).ok()?;
+        // Largest scale ≤ the written one whose mantissa keeps ≤ 28 digits.
+        let hi = written.clamp(0, max).min(min_scale + max - d);
+        if d > max || min_scale > max || hi < min_scale.max(0) {
+            return None;
+        }
+        let up = u32::try_from(hi - min_scale).ok()?;
+        let c: i128 = core.parse::<i128>().ok()? * POW10.get(up as usize)?;
+        let mantissa = if p.negative { -c } else { c };
+        Some(Decimal {
+            mantissa,
+            scale: u8::try_from(hi).ok()?,
+        })
+    }
+
+    /// Reads a literal's text (same forms as JSON numbers, `+`/`.5`/`5.`
+    /// tolerated). None when it does not fit (a compile error for literals).
     pub fn parse_literal(text: &str) -> Option<Decimal> {
         Self::parse_json(text)
     }
 
-    /// The nearest f64.
+    /// The nearest f64 (Rust's float parser rounds the exact text correctly).
     pub fn to_f64(&self) -> f64 {
-        format!("{}e-{}", self.mantissa, self.scale)
-            .parse()
-            .unwrap_or(f64::NAN)
+        let text = format!("{}e-{}", self.mantissa, self.scale);
+        text.parse().unwrap_or(f64::NAN)
     }
 
+    /// The mantissa rescaled to `scale` (≥ own scale) in 256 bits.
     fn wide(&self, scale: u8) -> I256 {
-        I256::from(self.mantissa) * pow10(u32::from(scale - self.scale))
+        I256::from(self.mantissa) * pow10(u32::from(scale.saturating_sub(self.scale)))
     }
 
     fn aligned(&self, other: &Decimal) -> (I256, I256, u8) {
@@ -139,6 +231,8 @@ impl Decimal {
         fit(a - b, u32::from(s))
     }
 
+    /// Exact product; its scale is the sum of the scales, trailing zeros dropped
+    /// only when needed to fit.
     pub fn checked_mul(&self, other: &Decimal) -> Option<Decimal> {
         fit(
             I256::from(self.mantissa) * I256::from(other.mantissa),
@@ -146,7 +240,8 @@ impl Decimal {
         )
     }
 
-    /// Remainder truncated toward zero, like Rust's `%`; None on a zero divisor.
+    /// Remainder truncated toward zero, like Rust's `%` (sign of the dividend);
+    /// None on a zero divisor.
     pub fn checked_rem(&self, other: &Decimal) -> Option<Decimal> {
         let (a, b, s) = self.aligned(other);
         if b == I256::ZERO {
@@ -155,11 +250,18 @@ impl Decimal {
         fit(a % b, u32::from(s))
     }
 
+    /// Always Some: the range is symmetric.
     pub fn checked_neg(&self) -> Option<Decimal> {
         Some(Decimal {
             mantissa: -self.mantissa,
             scale: self.scale,
         })
+    }
+
+    /// Exact comparison with an integer.
+    pub fn cmp_i64(&self, other: i64) -> Ordering {
+        self.wide(self.scale)
+            .cmp(&(I256::from(other) * pow10(u32::from(self.scale))))
     }
 
     /// The value with trailing fractional zeros removed (for hashing).
@@ -189,6 +291,9 @@ impl PartialOrd for Decimal {
 
 impl Ord for Decimal {
     fn cmp(&self, other: &Self) -> Ordering {
+        if self.scale == other.scale {
+            return self.mantissa.cmp(&other.mantissa);
+        }
         let (a, b, _) = self.aligned(other);
         a.cmp(&b)
     }
@@ -200,25 +305,28 @@ impl Hash for Decimal {
     }
 }
 
+/// Canonical text keeping the scale: `500.00`, `-0.005`, `42`.
 impl fmt::Display for Decimal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let digits = self.mantissa.unsigned_abs().to_string();
         let sign = if self.mantissa < 0 { "-" } else { "" };
-        let scale = usize::from(self.scale);
-        if scale == 0 {
-            return write!(f, "{sign}{digits}");
+        let abs = self.mantissa.unsigned_abs();
+        if self.scale == 0 {
+            return write!(f, "{sign}{abs}");
         }
-        let padded = format!("{digits:0>width$}", width = scale + 1);
-        let (i, frac) = padded.split_at(padded.len() - scale);
-        write!(f, "{sign}{i}.{frac}")
+        let unit = POW10[usize::from(self.scale)].unsigned_abs();
+        let (int, frac) = (abs / unit, abs % unit);
+        let width = usize::from(self.scale);
+        write!(f, "{sign}{int}.{frac:0width$}")
     }
 }
 
-/// Exact sum of many decimals, accumulated at scale 28 in 256 bits.
+/// Exact sum of many decimals, accumulated at scale 28 in 256 bits (room for
+/// about 10^20 maximal terms), supporting removal for sliding windows.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct DecimalSum {
     total: I256,
-    /// The largest scale added: the result keeps it (`100.01 + 0.99` is `101.00`).
+    /// The largest scale ever added: the result keeps it (`100.01 + 0.99` is
+    /// `101.00`). Removal does not lower it.
     scale: u8,
 }
 
@@ -229,20 +337,27 @@ impl DecimalSum {
             scale: 0,
         }
     }
+
     pub fn add(&mut self, d: &Decimal) {
         self.total += d.wide(MAX_SCALE);
         self.scale = self.scale.max(d.scale);
     }
+
+    /// Removes a value added earlier.
     pub fn sub(&mut self, d: &Decimal) {
         self.total -= d.wide(MAX_SCALE);
     }
+
+    /// Adds another accumulator (profile merges).
     pub fn merge(&mut self, other: &DecimalSum) {
         self.total += other.total;
         self.scale = self.scale.max(other.scale);
     }
-    /// The exact sum at the largest scale added, or None when it is not a decimal.
+
+    /// The exact sum at the largest scale added (trailing zeros dropped only when
+    /// needed to fit), or None when it is not a decimal.
     pub fn result(&self) -> Option<Decimal> {
-        let drop = pow10(u32::from(MAX_SCALE - self.scale));
+        let drop = pow10(u32::from(MAX_SCALE - self.scale.min(MAX_SCALE)));
         if self.total % drop == I256::ZERO {
             return fit(self.total / drop, u32::from(self.scale));
         }
@@ -251,44 +366,4 @@ impl DecimalSum {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn d(s: &str) -> Decimal {
-        Decimal::parse_json(s).unwrap()
-    }
-
-    #[test]
-    fn sums_money_exactly() {
-        let mut s = DecimalSum::new();
-        for v in ["100.01", "129.52", "270.47"] {
-            s.add(&d(v));
-        }
-        assert_eq!(s.result().unwrap(), d("500.00"));
-        assert_eq!(s.result().unwrap().to_string(), "500.00");
-        assert_eq!(d("0.10").checked_add(&d("0.20")).unwrap(), d("0.3"));
-    }
-
-    #[test]
-    fn rejects_what_does_not_fit() {
-        assert!(Decimal::parse_json("12345678901234567890123456789").is_none());
-        assert!(Decimal::parse_json("1234567890123456789012345678").is_some());
-        assert!(Decimal::parse_json("0.00000000000000000000000000001").is_none());
-        assert_eq!(d("1.0000000000000000000000000000000"), d("1"));
-        let big = d("9999999999999999999999999999");
-        assert!(big.checked_add(&d("1")).is_none());
-        assert!(big.checked_mul(&d("10")).is_none());
-    }
-
-    #[test]
-    fn reads_exponents_and_compares_by_value() {
-        assert_eq!(d("1e2"), d("100"));
-        assert_eq!(d("-5E-3").to_string(), "-0.005");
-        assert!(d("0.1") < d("0.11"));
-        assert_eq!(d("1.50"), d("1.5"));
-        assert_eq!(d("0.1").to_f64(), 0.1);
-        assert_eq!(d("7").checked_rem(&d("2.5")).unwrap(), d("2"));
-        assert!(d("7").checked_rem(&d("0")).is_none());
-        assert!(Decimal::parse_json("abc").is_none());
-    }
-}
+mod tests;

@@ -1,7 +1,11 @@
 //! Decoding one Segment-Spec NDJSON line against the project's schema (§7, §15).
-//! Checks run in the order the reference fixes and the first failure decides: JSON
-//! object → timestamp → type and event (unknown: ignored) → identifiers → properties
-//! or traits → (duplicate and late are decided by the executor). Never panics.
+//!
+//! Checks run in the order the reference fixes and the first failure decides:
+//! JSON object (`invalid_json`) → timestamp (`missing_timestamp`,
+//! `bad_timestamp`) → `type` and `event` (unknown: ignored) → identifiers
+//! (`no_identifier`) → properties or traits (`type_error`). Duplicate and late are
+//! the executor's to decide, as are identity resolution and consent state: this
+//! module only reads one line. It never panics, whatever the input.
 
 use std::sync::Arc;
 
@@ -13,6 +17,7 @@ use super::time::parse_rfc3339;
 use crate::decimal::Decimal;
 use crate::value::Value;
 
+/// Why a line goes to the dead-letter output (`late` is the executor's).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DeadReason {
     InvalidJson,
@@ -23,6 +28,7 @@ pub enum DeadReason {
 }
 
 impl DeadReason {
+    /// The `reason` field's text.
     pub fn as_str(self) -> &'static str {
         match self {
             DeadReason::InvalidJson => "invalid_json",
@@ -34,20 +40,27 @@ impl DeadReason {
     }
 }
 
+/// Why a valid line is ignored (counted, not dead-lettered).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum IgnoreReason {
+    /// `type` is none of track, page, screen, identify, alias, forget.
     UnknownType,
+    /// A track message naming no declared event, or page/screen without a
+    /// declared `page`/`screen` event.
     UnknownEvent,
 }
 
+/// What a message does besides identifying and carrying consent.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Body {
-    /// One value per declared field; `Value::None` for an absent optional field.
+    /// An event (track, page or screen): `event` indexes `schema.events`;
+    /// one value per declared field, `Value::None` for an absent optional field.
     Track {
         event: usize,
         fields: Vec<Value>,
     },
-    /// Declared attributes present in `traits` (null sets none).
+    /// (index into `schema.attrs`, value) for each declared attribute present in
+    /// `traits`, in declaration order; JSON `null` gives `Value::None` (sets none).
     Identify {
         attrs: Vec<(usize, Value)>,
     },
@@ -55,18 +68,25 @@ pub enum Body {
     Forget,
 }
 
+/// A valid message, ready for de-duplication, lateness and identity resolution.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Message {
+    /// Event time, epoch milliseconds.
     pub ts: i64,
-    /// The JSON text of `messageId` (`1` and `"1"` differ).
+    /// The JSON text of `messageId` (strings quoted: `1` and `"1"` differ);
+    /// None when absent or `null`.
     pub message_id: Option<String>,
-    /// (identifier type, normalised and hashed value), strongest first.
+    /// (index into `schema.identity`, normalised and hashed value), at most one
+    /// per type, strongest first; never empty.
     pub ids: Vec<(usize, String)>,
-    /// (purpose, granted)
+    /// (index into `schema.purposes`, granted) for every purpose whose category
+    /// has a boolean entry in `context.consent.categoryPreferences` (empty for
+    /// `forget`).
     pub consent: Vec<(usize, bool)>,
     pub body: Body,
 }
 
+/// The outcome of decoding one line.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Decoded {
     Blank,
@@ -82,9 +102,10 @@ fn invalid(reason: DeadReason, detail: impl Into<String>) -> Decoded {
     }
 }
 
-/// Decodes one line.
+/// Decodes one line (without its newline). Blank lines hold only JSON
+/// whitespace (space, tab, CR).
 pub fn decode(line: &str, schema: &Schema) -> Decoded {
-    if line.chars().all(|c| matches!(c, ' ' | '\t' | '\r' | '\n')) {
+    if is_blank(line) {
         return Decoded::Blank;
     }
     let json: Json = match serde_json::from_str(line) {
@@ -97,33 +118,63 @@ pub fn decode(line: &str, schema: &Schema) -> Decoded {
     if let Some(n) = non_finite(&obj) {
         return invalid(DeadReason::InvalidJson, format!("number out of range: {n}"));
     }
-    match decode_object(&obj, schema) {
-        Ok(d) => d,
-        Err(d) => d,
-    }
+    decode_object(&obj, schema).unwrap_or_else(|d| d)
+}
+
+/// Nothing but JSON whitespace (a newline is tolerated too).
+pub fn is_blank(line: &str) -> bool {
+    line.bytes()
+        .all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+}
+
+/// The message kinds the runtime reads.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Track,
+    Page,
+    Screen,
+    Identify,
+    Alias,
+    Forget,
+}
+
+fn kind(obj: &Map<String, Json>) -> Option<Kind> {
+    Some(match obj.get("type")?.as_str()? {
+        "track" => Kind::Track,
+        "page" => Kind::Page,
+        "screen" => Kind::Screen,
+        "identify" => Kind::Identify,
+        "alias" => Kind::Alias,
+        "forget" => Kind::Forget,
+        _ => return None,
+    })
+}
+
+/// The declared event a track/page/screen message is (None for other kinds);
+/// Err(ignored) when there is no such event.
+fn event_of(
+    kind: Kind,
+    obj: &Map<String, Json>,
+    schema: &Schema,
+) -> Result<Option<usize>, Decoded> {
+    let wire = match kind {
+        Kind::Track => obj.get("event").and_then(Json::as_str),
+        Kind::Page => Some("page"),
+        Kind::Screen => Some("screen"),
+        Kind::Identify | Kind::Alias | Kind::Forget => return Ok(None),
+    };
+    wire.and_then(|w| schema.events.iter().position(|e| e.wire == w))
+        .map(Some)
+        .ok_or(Decoded::Ignored(IgnoreReason::UnknownEvent))
 }
 
 fn decode_object(obj: &Map<String, Json>, schema: &Schema) -> Result<Decoded, Decoded> {
     let ts = timestamp(obj.get("timestamp"))?;
-    let kind = match obj.get("type").and_then(Json::as_str) {
-        Some(k @ ("track" | "page" | "screen" | "identify" | "alias" | "forget")) => k,
-        _ => return Ok(Decoded::Ignored(IgnoreReason::UnknownType)),
+    let Some(kind) = kind(obj) else {
+        return Ok(Decoded::Ignored(IgnoreReason::UnknownType));
     };
-    let event = match kind {
-        "track" => {
-            let name = obj.get("event").and_then(Json::as_str);
-            match name.and_then(|n| schema.events.iter().position(|e| e.wire == n)) {
-                Some(e) => Some(e),
-                None => return Ok(Decoded::Ignored(IgnoreReason::UnknownEvent)),
-            }
-        }
-        "page" | "screen" => match schema.events.iter().position(|e| e.wire == kind) {
-            Some(e) => Some(e),
-            None => return Ok(Decoded::Ignored(IgnoreReason::UnknownEvent)),
-        },
-        _ => None,
-    };
-    let ids = identifiers(obj, schema, kind == "alias");
+    let event = event_of(kind, obj, schema)?;
+    let ids = identifiers(obj, schema, kind == Kind::Alias);
     if ids.is_empty() {
         return Err(invalid(
             DeadReason::NoIdentifier,
@@ -135,28 +186,32 @@ fn decode_object(obj: &Map<String, Json>, schema: &Schema) -> Result<Decoded, De
             event: e,
             fields: properties(obj.get("properties"), schema, e)?,
         },
-        ("identify", _) => Body::Identify {
+        (Kind::Identify, _) => Body::Identify {
             attrs: traits(obj.get("traits"), schema)?,
         },
-        ("alias", _) => Body::Alias,
+        (Kind::Alias, _) => Body::Alias,
         _ => Body::Forget,
     };
-    let consent = if matches!(body, Body::Forget) {
-        Vec::new()
-    } else {
-        consent(obj, schema)
+    // A forget erases the profile: consent it carries has nothing to apply to.
+    let consent = match body {
+        Body::Forget => Vec::new(),
+        _ => consent(obj, schema),
     };
-    let message_id = obj
-        .get("messageId")
-        .filter(|v| !v.is_null())
-        .map(Json::to_string);
     Ok(Decoded::Message(Message {
         ts,
-        message_id,
+        message_id: message_id(obj),
         ids,
         consent,
         body,
     }))
+}
+
+/// `messageId` as its JSON text (strings quoted, so `1` and `"1"` differ and
+/// equal strings written with different escapes agree); `null` counts as absent.
+fn message_id(obj: &Map<String, Json>) -> Option<String> {
+    obj.get("messageId")
+        .filter(|v| !v.is_null())
+        .map(Json::to_string)
 }
 
 /// The first number anywhere in the message that is not a finite f64.
@@ -195,8 +250,8 @@ fn timestamp(v: Option<&Json>) -> Result<i64, Decoded> {
 
 /// A JSON integer (no fraction, no exponent) that fits in i64.
 fn integer(n: &Number) -> Option<i64> {
-    let text = n.to_string();
-    if !is_integer_text(&text) {
+    let text = n.as_str();
+    if !is_integer_text(text) {
         return None;
     }
     text.parse().ok()
@@ -233,6 +288,8 @@ fn identifiers(obj: &Map<String, Json>, schema: &Schema, alias: bool) -> Vec<(us
             out.push((i, v));
         }
     }
+    // The schema lists types strongest first already; make sure of it.
+    out.sort_by_key(|(i, _)| schema.identity.get(*i).map_or(u32::MAX, |t| t.priority));
     out
 }
 
@@ -240,19 +297,18 @@ fn identifier_value(ty: &IdTypeSchema, v: &Json) -> Option<String> {
     match v {
         Json::String(s) => normalize_identifier(ty, s),
         Json::Number(n) => {
-            let text = n.to_string();
-            if !is_integer_text(&text) {
+            let text = n.as_str();
+            if !is_integer_text(text) {
                 return None;
             }
-            let text = if text == "-0" { "0".to_string() } else { text };
-            normalize_identifier(ty, &text)
+            normalize_identifier(ty, if text == "-0" { "0" } else { text })
         }
         _ => None,
     }
 }
 
-/// Applies an identifier type's normalisers and hash to a raw value; None when the
-/// value is empty after normalisation.
+/// Applies an identifier type's normalisers (in written order) and hash to a raw
+/// value; None when the value is empty after normalisation.
 pub fn normalize_identifier(ty: &IdTypeSchema, raw: &str) -> Option<String> {
     let mut v = raw.to_string();
     for n in &ty.normalize {
@@ -265,14 +321,21 @@ pub fn normalize_identifier(ty: &IdTypeSchema, raw: &str) -> Option<String> {
         return None;
     }
     if ty.hash_sha256 {
-        return Some(
-            Sha256::digest(v.as_bytes())
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect(),
-        );
+        return Some(sha256_hex(&v));
     }
     Some(v)
+}
+
+/// Lowercase hex SHA-256 of a string's UTF-8 bytes.
+pub fn sha256_hex(s: &str) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let digest = Sha256::digest(s.as_bytes());
+    let mut out = String::with_capacity(64);
+    for b in digest {
+        out.push(char::from(HEX[usize::from(b >> 4)]));
+        out.push(char::from(HEX[usize::from(b & 15)]));
+    }
+    out
 }
 
 fn properties(v: Option<&Json>, schema: &Schema, event: usize) -> Result<Vec<Value>, Decoded> {
@@ -300,16 +363,8 @@ fn properties(v: Option<&Json>, schema: &Schema, event: usize) -> Result<Vec<Val
                     format!("missing required property '{}'", f.name),
                 ))
             }
-            Some(v) => out.push(wire_value(v, f.ty).ok_or_else(|| {
-                invalid(
-                    DeadReason::TypeError,
-                    format!(
-                        "property '{}': expected {}, got {v}",
-                        f.name,
-                        type_name(f.ty)
-                    ),
-                )
-            })?),
+            Some(v) => out
+                .push(wire_value(v, f.ty).ok_or_else(|| wrong_type("property", &f.name, f.ty, v))?),
         }
     }
     Ok(out)
@@ -333,16 +388,43 @@ fn traits(v: Option<&Json>, schema: &Schema) -> Result<Vec<(usize, Value)>, Deco
             Some(Json::Null) => out.push((i, Value::None)),
             Some(v) => out.push((
                 i,
-                wire_value(v, a.ty).ok_or_else(|| {
-                    invalid(
-                        DeadReason::TypeError,
-                        format!("trait '{}': expected {}, got {v}", a.name, type_name(a.ty)),
-                    )
-                })?,
+                wire_value(v, a.ty).ok_or_else(|| wrong_type("trait", &a.name, a.ty, v))?,
             )),
         }
     }
     Ok(out)
+}
+
+/// The `type_error` for a value that does not read as its declared type:
+/// `property 'price': expected float, got "cheap"`.
+fn wrong_type(what: &str, name: &str, ty: ValueType, v: &Json) -> Decoded {
+    let shown = shorten(&v.to_string());
+    let why = match (ty, v) {
+        (ValueType::Decimal, Json::Number(_)) => {
+            " (a decimal has at most 28 significant digits, 28 after the point)"
+        }
+        (ValueType::Int | ValueType::Duration | ValueType::Timestamp, Json::Number(n))
+            if is_integer_text(n.as_str()) =>
+        {
+            " (out of the 64-bit integer range)"
+        }
+        _ => "",
+    };
+    invalid(
+        DeadReason::TypeError,
+        format!(
+            "{what} '{name}': expected {}, got {shown}{why}",
+            type_name(ty)
+        ),
+    )
+}
+
+/// At most 80 characters of a value's JSON text, for details.
+fn shorten(text: &str) -> String {
+    match text.char_indices().nth(80) {
+        Some((i, _)) => format!("{}…", &text[..i]),
+        None => text.to_string(),
+    }
 }
 
 fn type_name(t: ValueType) -> &'static str {
@@ -363,7 +445,7 @@ fn wire_value(v: &Json, ty: ValueType) -> Option<Value> {
         (ValueType::Int, Json::Number(n)) => integer(n).map(Value::Int),
         (ValueType::Float, Json::Number(n)) => n.as_f64().map(Value::Float),
         (ValueType::Decimal, Json::Number(n)) => {
-            Decimal::parse_json(&n.to_string()).map(Value::Decimal)
+            Decimal::parse_json(n.as_str()).map(Value::Decimal)
         }
         (ValueType::Bool, Json::Bool(b)) => Some(Value::Bool(*b)),
         (ValueType::String, Json::String(s)) => Some(Value::Str(Arc::from(s.as_str()))),

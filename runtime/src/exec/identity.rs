@@ -1,30 +1,38 @@
 //! The identity graph (§8): which profile owns each identifier value, resolution of
 //! a message's identifier set to one profile (creating, merging within limits,
-//! attaching), and erasure. Profile keys are never reused, so a key always denotes
-//! the same profile. Per-profile evaluation state is the executor's, not this
-//! module's.
+//! attaching), and erasure (§9).
+//!
+//! Profile keys are never reused, so a key always denotes the same profile (a
+//! merged or forgotten profile's key simply stops being live). Per-profile
+//! evaluation state, merge records and counters are the executor's, not this
+//! module's: it only reports what happened in a [`Resolution`].
 
 use std::collections::HashMap;
 
 use seg_compiler::ir::schema::IdTypeSchema;
 
-/// A profile slot; stable for the profile's life.
+/// A profile slot; stable for the profile's life, never reused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ProfileKey(pub u32);
 
 /// What resolving one message did.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Resolution {
+    /// The profile the message applies to.
     pub primary: ProfileKey,
+    /// The primary was created by this message.
     pub created: bool,
-    /// Profiles absorbed into the primary, in merge order.
+    /// Profiles absorbed into the primary, in merge order (no longer live).
     pub merged: Vec<ProfileKey>,
+    /// Merges refused because the union would exceed a limit.
     pub refused_merges: u32,
+    /// Unowned values not attached because their type was at its limit.
     pub skipped_identifiers: u32,
 }
 
 #[derive(Debug)]
 struct Profile {
+    /// `TYPE:VALUE` of the strongest identifier at creation; kept after merges.
     id: String,
     /// Per identifier type, values in attach order.
     values: Vec<Vec<String>>,
@@ -33,22 +41,30 @@ struct Profile {
 #[derive(Debug)]
 pub struct IdentityGraph {
     types: Vec<IdTypeSchema>,
-    owners: HashMap<(usize, String), u32>,
+    /// Per identifier type: value → owning profile.
+    owners: Vec<HashMap<String, u32>>,
     profiles: Vec<Option<Profile>>,
+    live: usize,
 }
 
 impl IdentityGraph {
-    /// `types` sorted strongest first (as in the schema).
+    /// `types` as in the schema: sorted strongest first; identifier sets passed in
+    /// later index into it.
     pub fn new(types: &[IdTypeSchema]) -> Self {
         IdentityGraph {
             types: types.to_vec(),
-            owners: HashMap::new(),
+            owners: vec![HashMap::new(); types.len()],
             profiles: Vec::new(),
+            live: 0,
         }
     }
 
     fn profile(&self, k: u32) -> Option<&Profile> {
         self.profiles.get(k as usize).and_then(Option::as_ref)
+    }
+
+    fn owner(&self, ty: usize, value: &str) -> Option<u32> {
+        self.owners.get(ty).and_then(|m| m.get(value)).copied()
     }
 
     fn count(&self, k: u32, ty: usize) -> usize {
@@ -58,19 +74,16 @@ impl IdentityGraph {
     }
 
     fn limit(&self, ty: usize) -> usize {
-        self.types.get(ty).map_or(0, |t| t.limit as usize)
+        self.types
+            .get(ty)
+            .map_or(0, |t| usize::try_from(t.limit).unwrap_or(usize::MAX))
     }
 
-    /// Resolves a message's identifiers (strongest first; at least one).
+    /// Resolves a message's identifier set `ids` — (type index, normalised value),
+    /// strongest first, as the decoder gives it; at least one — following §8
+    /// steps 1–5. An empty set creates a profile with an empty id.
     pub fn resolve(&mut self, ids: &[(usize, String)]) -> Resolution {
-        let mut owners: Vec<u32> = Vec::new();
-        for (ty, v) in ids {
-            if let Some(&k) = self.owners.get(&(*ty, v.clone())) {
-                if !owners.contains(&k) {
-                    owners.push(k);
-                }
-            }
-        }
+        let owners = self.owners_in_order(ids);
         let mut res = Resolution {
             primary: ProfileKey(0),
             created: false,
@@ -95,7 +108,7 @@ impl IdentityGraph {
             }
         }
         for (ty, v) in ids {
-            if self.owners.contains_key(&(*ty, v.clone())) {
+            if self.owner(*ty, v).is_some() {
                 continue;
             }
             if self.count(primary, *ty) >= self.limit(*ty) {
@@ -105,6 +118,20 @@ impl IdentityGraph {
             self.attach(primary, *ty, v);
         }
         res
+    }
+
+    /// Step 1: the distinct owners of values of `ids`, in order of the strongest
+    /// value each owns.
+    fn owners_in_order(&self, ids: &[(usize, String)]) -> Vec<u32> {
+        let mut owners: Vec<u32> = Vec::new();
+        for (ty, v) in ids {
+            if let Some(k) = self.owner(*ty, v) {
+                if !owners.contains(&k) {
+                    owners.push(k);
+                }
+            }
+        }
+        owners
     }
 
     fn create(&mut self, ids: &[(usize, String)]) -> u32 {
@@ -117,31 +144,36 @@ impl IdentityGraph {
             id,
             values: vec![Vec::new(); self.types.len()],
         }));
+        self.live += 1;
         key
     }
 
     fn attach(&mut self, k: u32, ty: usize, v: &str) {
-        if let Some(list) = self
+        let list = self
             .profiles
             .get_mut(k as usize)
             .and_then(Option::as_mut)
-            .and_then(|p| p.values.get_mut(ty))
-        {
+            .and_then(|p| p.values.get_mut(ty));
+        if let (Some(list), Some(owners)) = (list, self.owners.get_mut(ty)) {
             list.push(v.to_string());
-            self.owners.insert((ty, v.to_string()), k);
+            owners.insert(v.to_string(), k);
         }
     }
 
-    /// Would primary ∪ q stay within every type's limit?
+    /// Would primary ∪ q stay within every type's limit? (Values are owned by one
+    /// profile each, so the union's size is the sum.)
     fn fits(&self, primary: u32, q: u32) -> bool {
         (0..self.types.len())
             .all(|ty| self.count(primary, ty) + self.count(q, ty) <= self.limit(ty))
     }
 
+    /// Moves every value of `q` to `primary` (after the primary's own, in q's
+    /// attach order) and ends `q`.
     fn absorb(&mut self, primary: u32, q: u32) {
         let Some(absorbed) = self.profiles.get_mut(q as usize).and_then(Option::take) else {
             return;
         };
+        self.live -= 1;
         for (ty, values) in absorbed.values.into_iter().enumerate() {
             for v in values {
                 self.attach(primary, ty, &v);
@@ -149,25 +181,34 @@ impl IdentityGraph {
         }
     }
 
-    /// Erases the profile owning the strongest owned value of `ids`.
+    /// Erases the profile owning the strongest owned value of `ids` (§9): every
+    /// graph entry of it is removed and its key stops being live. None (nothing
+    /// happens) when no value is owned.
     pub fn forget(&mut self, ids: &[(usize, String)]) -> Option<ProfileKey> {
-        let k = ids
-            .iter()
-            .find_map(|(ty, v)| self.owners.get(&(*ty, v.clone())).copied())?;
+        let k = ids.iter().find_map(|(ty, v)| self.owner(*ty, v))?;
         let p = self.profiles.get_mut(k as usize).and_then(Option::take)?;
+        self.live -= 1;
         for (ty, values) in p.values.into_iter().enumerate() {
-            for v in values {
-                self.owners.remove(&(ty, v));
+            if let Some(owners) = self.owners.get_mut(ty) {
+                for v in values {
+                    owners.remove(&v);
+                }
             }
         }
         Some(ProfileKey(k))
     }
 
+    /// `TYPE:VALUE` id of a live profile ("" for a key that is not live).
     pub fn profile_id(&self, k: ProfileKey) -> &str {
         self.profile(k.0).map_or("", |p| p.id.as_str())
     }
 
-    /// (type name, values) for every type the profile holds values of.
+    pub fn is_live(&self, k: ProfileKey) -> bool {
+        self.profile(k.0).is_some()
+    }
+
+    /// (type name, values in attach order) for every type the profile holds values
+    /// of, strongest type first — the snapshot's `identifiers` object.
     pub fn identifiers(&self, k: ProfileKey) -> Vec<(String, Vec<String>)> {
         let Some(p) = self.profile(k.0) else {
             return Vec::new();
@@ -183,65 +224,23 @@ impl IdentityGraph {
     /// The owner of a stored (normalised, hashed) value of the named type.
     pub fn owner_of(&self, type_name: &str, value: &str) -> Option<ProfileKey> {
         let ty = self.types.iter().position(|t| t.name == type_name)?;
-        self.owners
-            .get(&(ty, value.to_string()))
-            .map(|k| ProfileKey(*k))
+        self.owner(ty, value).map(ProfileKey)
     }
 
+    /// Number of live profiles.
     pub fn live_profiles(&self) -> usize {
-        self.profiles.iter().filter(|p| p.is_some()).count()
+        self.live
+    }
+
+    /// Keys of the live profiles, in creation order.
+    pub fn profiles(&self) -> impl Iterator<Item = ProfileKey> + '_ {
+        self.profiles
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.is_some())
+            .filter_map(|(k, _)| u32::try_from(k).ok().map(ProfileKey))
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use seg_compiler::ir::schema::Schema;
-
-    fn ids(list: &[(usize, &str)]) -> Vec<(usize, String)> {
-        list.iter().map(|(t, v)| (*t, v.to_string())).collect()
-    }
-
-    #[test]
-    fn creates_merges_and_keeps_the_primary_id() {
-        let mut g = IdentityGraph::new(&Schema::default_identity());
-        let a = g.resolve(&ids(&[(1, "a1")]));
-        assert!(a.created);
-        assert_eq!(g.profile_id(a.primary), "anonymous_id:a1");
-        let u = g.resolve(&ids(&[(0, "u1")]));
-        let m = g.resolve(&ids(&[(0, "u1"), (1, "a1")]));
-        assert_eq!(m.primary, u.primary);
-        assert_eq!(m.merged, vec![a.primary]);
-        assert_eq!(g.profile_id(m.primary), "user_id:u1");
-        assert_eq!(
-            g.identifiers(m.primary),
-            vec![
-                ("user_id".into(), vec!["u1".into()]),
-                ("anonymous_id".into(), vec!["a1".into()])
-            ]
-        );
-    }
-
-    #[test]
-    fn refuses_merges_over_limits_and_skips_values() {
-        let mut g = IdentityGraph::new(&Schema::default_identity());
-        let p1 = g.resolve(&ids(&[(0, "u1")])).primary;
-        g.resolve(&ids(&[(0, "u2"), (1, "a2")]));
-        let r = g.resolve(&ids(&[(0, "u1"), (1, "a2")]));
-        assert_eq!((r.primary, r.refused_merges, r.merged.len()), (p1, 1, 0));
-        let s = g.resolve(&ids(&[(0, "u3"), (1, "a9")]));
-        assert!(s.created);
-        let t = g.resolve(&ids(&[(0, "u4"), (1, "a9")]));
-        assert_eq!((t.primary, t.skipped_identifiers), (s.primary, 1));
-    }
-
-    #[test]
-    fn forget_removes_every_value() {
-        let mut g = IdentityGraph::new(&Schema::default_identity());
-        let p = g.resolve(&ids(&[(0, "u1"), (1, "a1")])).primary;
-        assert_eq!(g.forget(&ids(&[(1, "a1")])), Some(p));
-        assert_eq!(g.owner_of("user_id", "u1"), None);
-        assert!(g.resolve(&ids(&[(0, "u1")])).created);
-        assert_eq!(g.forget(&ids(&[(1, "zz")])), None);
-    }
-}
+mod tests;

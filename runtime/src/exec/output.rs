@@ -1,21 +1,58 @@
-//! Output lines (§10, §14): membership changes, merge records, dead letters, audit
-//! records and the run summary, as JSON with no insignificant spaces and non-ASCII
-//! written as UTF-8. Writers append to a caller-owned buffer.
+//! Output lines (§9, §10, §14): membership changes, merge records, dead letters,
+//! audit records and the run summary, each one JSON object followed by `\n`, with
+//! no insignificant spaces and non-ASCII written as UTF-8.
+//!
+//! Writers append to a caller-owned `Vec<u8>` (reuse it between lines: nothing
+//! here allocates per line). They format; they do not decide what is written or
+//! in which order.
+
+use std::io::Write;
 
 use serde::Serialize;
 
-use super::time::format_ts;
+use super::time::write_ts;
 
+/// Why a membership changed (the optional `"cause"` field).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Cause {
+    Event,
+    Time,
+    Consent,
+    Merge,
+    Erase,
+}
+
+impl Cause {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Cause::Event => "event",
+            Cause::Time => "time",
+            Cause::Consent => "consent",
+            Cause::Merge => "merge",
+            Cause::Erase => "erase",
+        }
+    }
+}
+
+/// A JSON string literal (escaped as serde_json does).
 fn string(buf: &mut Vec<u8>, s: &str) {
-    // Writing a &str into a Vec cannot fail.
+    // Writing into a Vec cannot fail, and a &str always serialises.
     let _ = serde_json::to_writer(&mut *buf, s);
 }
 
+/// `,"KEY":` — keys are fixed ASCII names needing no escapes.
 fn key(buf: &mut Vec<u8>, k: &str) {
-    buf.push(b',');
-    buf.push(b'"');
+    buf.extend_from_slice(b",\"");
     buf.extend_from_slice(k.as_bytes());
     buf.extend_from_slice(b"\":");
+}
+
+/// `,"at":"2026-01-01T10:00:00.000Z"}` and the newline.
+fn at_and_end(buf: &mut Vec<u8>, at: i64) {
+    key(buf, "at");
+    buf.push(b'"');
+    let _ = write_ts(buf, at);
+    buf.extend_from_slice(b"\"}\n");
 }
 
 /// `{"profile":…,"segment":…,"change":"enter|exit","at":…[,"holdout":true][,"cause":…]}`
@@ -35,7 +72,9 @@ pub fn write_change(
     key(buf, "change");
     buf.extend_from_slice(if enter { b"\"enter\"" } else { b"\"exit\"" });
     key(buf, "at");
-    string(buf, &format_ts(at));
+    buf.push(b'"');
+    let _ = write_ts(buf, at);
+    buf.push(b'"');
     if holdout {
         key(buf, "holdout");
         buf.extend_from_slice(b"true");
@@ -53,14 +92,13 @@ pub fn write_merge(buf: &mut Vec<u8>, absorbed: &str, into: &str, at: i64) {
     string(buf, absorbed);
     key(buf, "merged_into");
     string(buf, into);
-    key(buf, "at");
-    string(buf, &format_ts(at));
-    buf.extend_from_slice(b"}\n");
+    at_and_end(buf, at);
 }
 
-/// `{"line":N,"reason":…,"detail":…,"raw":…}`
+/// `{"line":N,"reason":…,"detail":…,"raw":…}`; `raw` is the line as read.
 pub fn write_dead_letter(buf: &mut Vec<u8>, line: u64, reason: &str, detail: &str, raw: &str) {
-    buf.extend_from_slice(format!("{{\"line\":{line}").as_bytes());
+    buf.extend_from_slice(b"{\"line\":");
+    let _ = write!(buf, "{line}");
     key(buf, "reason");
     string(buf, reason);
     key(buf, "detail");
@@ -70,17 +108,15 @@ pub fn write_dead_letter(buf: &mut Vec<u8>, line: u64, reason: &str, detail: &st
     buf.extend_from_slice(b"}\n");
 }
 
-/// `{"erased":ID,"at":…}`
+/// `{"erased":PROFILE_ID,"at":…}` (no other personal data).
 pub fn write_audit(buf: &mut Vec<u8>, erased: &str, at: i64) {
     buf.extend_from_slice(b"{\"erased\":");
     string(buf, erased);
-    key(buf, "at");
-    string(buf, &format_ts(at));
-    buf.extend_from_slice(b"}\n");
+    at_and_end(buf, at);
 }
 
 /// The run summary; `events + invalid + late + duplicates + ignored` equals the
-/// number of non-blank input lines.
+/// number of non-blank input lines. Serialised with the keys in this order.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Summary {
     pub events: u64,
@@ -97,6 +133,13 @@ pub struct Summary {
     pub seconds: f64,
 }
 
+/// Appends the summary object and a newline (a non-finite `seconds` is `null`).
+pub fn write_summary(buf: &mut Vec<u8>, s: &Summary) {
+    let _ = serde_json::to_writer(&mut *buf, s);
+    buf.push(b'\n');
+}
+
+/// The summary object without a newline.
 pub fn summary_line(s: &Summary) -> String {
     serde_json::to_string(s).unwrap_or_default()
 }
@@ -105,26 +148,79 @@ pub fn summary_line(s: &Summary) -> String {
 mod tests {
     use super::*;
 
+    const T: i64 = 1_767_261_600_000;
+
+    fn text(b: Vec<u8>) -> String {
+        String::from_utf8(b).unwrap()
+    }
+
     #[test]
-    fn exact_bytes() {
+    fn change_lines() {
         let mut b = Vec::new();
+        write_change(&mut b, "user_id:u1", "high_intent", true, T, false, None);
         write_change(
             &mut b,
-            "user_id:u1",
-            "high_intent",
-            true,
-            1_767_261_600_000,
+            "user_id:ü",
+            "s",
             false,
-            None,
+            T + 5,
+            true,
+            Some(Cause::Time.as_str()),
         );
-        write_merge(&mut b, "anonymous_id:a1", "user_id:u1", 1_767_261_600_000);
-        write_dead_letter(&mut b, 2, "invalid_json", "eof", "{\"a\":é");
-        let text = String::from_utf8(b).unwrap();
         assert_eq!(
-            text,
+            text(b),
             "{\"profile\":\"user_id:u1\",\"segment\":\"high_intent\",\"change\":\"enter\",\"at\":\"2026-01-01T10:00:00.000Z\"}\n\
-             {\"profile\":\"anonymous_id:a1\",\"merged_into\":\"user_id:u1\",\"at\":\"2026-01-01T10:00:00.000Z\"}\n\
-             {\"line\":2,\"reason\":\"invalid_json\",\"detail\":\"eof\",\"raw\":\"{\\\"a\\\":é\"}\n"
+             {\"profile\":\"user_id:ü\",\"segment\":\"s\",\"change\":\"exit\",\"at\":\"2026-01-01T10:00:00.005Z\",\"holdout\":true,\"cause\":\"time\"}\n"
         );
+    }
+
+    #[test]
+    fn merge_dead_letter_and_audit_lines() {
+        let mut b = Vec::new();
+        write_merge(&mut b, "anonymous_id:a1", "user_id:u1", T);
+        write_dead_letter(&mut b, 2, "invalid_json", "eof", "{\"a\":é\t\u{1}");
+        write_audit(&mut b, "user_id:u1", T);
+        assert_eq!(
+            text(b),
+            "{\"profile\":\"anonymous_id:a1\",\"merged_into\":\"user_id:u1\",\"at\":\"2026-01-01T10:00:00.000Z\"}\n\
+             {\"line\":2,\"reason\":\"invalid_json\",\"detail\":\"eof\",\"raw\":\"{\\\"a\\\":é\\t\\u0001\"}\n\
+             {\"erased\":\"user_id:u1\",\"at\":\"2026-01-01T10:00:00.000Z\"}\n"
+        );
+    }
+
+    #[test]
+    fn causes() {
+        let all = [
+            Cause::Event,
+            Cause::Time,
+            Cause::Consent,
+            Cause::Merge,
+            Cause::Erase,
+        ];
+        let names: Vec<&str> = all.iter().map(|c| c.as_str()).collect();
+        assert_eq!(names, ["event", "time", "consent", "merge", "erase"]);
+    }
+
+    #[test]
+    fn summary_keys_in_order() {
+        let s = Summary {
+            events: 1,
+            changes: 2,
+            invalid: 3,
+            late: 4,
+            duplicates: 5,
+            ignored: 6,
+            profiles: 7,
+            merges: 8,
+            refused_merges: 9,
+            skipped_identifiers: 10,
+            forgotten: 11,
+            seconds: 0.25,
+        };
+        let expected = "{\"events\":1,\"changes\":2,\"invalid\":3,\"late\":4,\"duplicates\":5,\"ignored\":6,\"profiles\":7,\"merges\":8,\"refused_merges\":9,\"skipped_identifiers\":10,\"forgotten\":11,\"seconds\":0.25}";
+        assert_eq!(summary_line(&s), expected);
+        let mut b = Vec::new();
+        write_summary(&mut b, &s);
+        assert_eq!(text(b), format!("{expected}\n"));
     }
 }

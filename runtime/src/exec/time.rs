@@ -1,52 +1,94 @@
 //! Time on the wire and on the command line: RFC 3339 timestamps to epoch
 //! milliseconds (offsets allowed, sub-millisecond digits truncated), the output
-//! format `2026-01-01T10:00:00.000Z`, and durations in the language's syntax.
+//! format `2026-01-01T10:00:00.000Z`, and durations in the language's syntax
+//! (`500ms`, `1h30m`, `7d`, `1w`) for `--until +D` and `--max-delay`.
+//!
+//! Calendar arithmetic is chrono's; nothing here hand-rolls dates. This module does
+//! not know about watermarks or windows.
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use std::fmt;
+use std::io;
 
-/// Epoch milliseconds of an RFC 3339 timestamp.
+use chrono::{DateTime, Datelike, SecondsFormat, Timelike, Utc};
+
+/// Epoch milliseconds of an RFC 3339 timestamp (`2026-01-01T11:00:00.1239+01:00`);
+/// digits below the millisecond are dropped. The error text is the dead-letter
+/// detail: `not an RFC 3339 timestamp: TEXT`.
 pub fn parse_rfc3339(text: &str) -> Result<i64, String> {
     DateTime::parse_from_rfc3339(text)
         .map(|t| t.timestamp_millis())
         .map_err(|_| format!("not an RFC 3339 timestamp: {text}"))
 }
 
-/// `2026-01-01T10:00:00.000Z`: UTC, exactly three fractional digits.
+/// `2026-01-01T10:00:00.000Z`: UTC, exactly three fractional digits. Instants
+/// outside years 0000–9999 (never produced by valid input) use chrono's extended
+/// form, and those outside chrono's range the plain number.
 pub fn format_ts(ms: i64) -> String {
-    match DateTime::<Utc>::from_timestamp_millis(ms) {
-        Some(t) => t.to_rfc3339_opts(SecondsFormat::Millis, true),
-        None => ms.to_string(),
+    let mut out = String::with_capacity(24);
+    let _ = fmt::write(&mut out, format_args!("{}", Rfc3339Ms(ms)));
+    out
+}
+
+/// Writes [`format_ts`]'s text without allocating (for years 0000–9999).
+pub fn write_ts(w: &mut impl io::Write, ms: i64) -> io::Result<()> {
+    write!(w, "{}", Rfc3339Ms(ms))
+}
+
+/// Display adapter for an instant in the output format.
+#[derive(Clone, Copy, Debug)]
+pub struct Rfc3339Ms(pub i64);
+
+impl fmt::Display for Rfc3339Ms {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Some(t) = DateTime::<Utc>::from_timestamp_millis(self.0) else {
+            return write!(f, "{}", self.0);
+        };
+        if !(0..=9999).contains(&t.year()) {
+            return f.write_str(&t.to_rfc3339_opts(SecondsFormat::Millis, true));
+        }
+        write!(
+            f,
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+            t.year(),
+            t.month(),
+            t.day(),
+            t.hour(),
+            t.minute(),
+            t.second(),
+            self.0.rem_euclid(1000)
+        )
     }
 }
 
+/// Units from largest to smallest; a compound duration uses them in this order.
+const UNITS: [(&str, i64); 6] = [
+    ("w", 604_800_000),
+    ("d", 86_400_000),
+    ("h", 3_600_000),
+    ("m", 60_000),
+    ("s", 1_000),
+    ("ms", 1),
+];
+
 /// Milliseconds of a duration such as `500ms`, `30m` or `1h30m` (units strictly
-/// decreasing, each at most once).
+/// decreasing, each at most once, no sign, no spaces).
 pub fn parse_duration(text: &str) -> Result<i64, String> {
-    const UNITS: [(&str, i64); 6] = [
-        ("w", 604_800_000),
-        ("d", 86_400_000),
-        ("h", 3_600_000),
-        ("m", 60_000),
-        ("s", 1_000),
-        ("ms", 1),
-    ];
     let bad = || format!("`{text}` is not a duration: write e.g. `500ms`, `30m` or `1h30m`");
+    if text.is_empty() {
+        return Err(bad());
+    }
     let mut rest = text;
     let mut total: i64 = 0;
     let mut last_rank = None;
-    if rest.is_empty() {
-        return Err(bad());
-    }
     while !rest.is_empty() {
         let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
-        if digits == 0 {
-            return Err(bad());
-        }
+        let letters = rest[digits..]
+            .bytes()
+            .take_while(u8::is_ascii_alphabetic)
+            .count();
         let n: i64 = rest[..digits].parse().map_err(|_| bad())?;
-        rest = &rest[digits..];
-        let letters = rest.bytes().take_while(u8::is_ascii_alphabetic).count();
-        let unit = &rest[..letters];
-        rest = &rest[letters..];
+        let unit = &rest[digits..digits + letters];
+        rest = &rest[digits + letters..];
         let rank = UNITS.iter().position(|(u, _)| *u == unit).ok_or_else(bad)?;
         if last_rank.is_some_and(|r| rank <= r) {
             return Err(bad());
@@ -67,6 +109,18 @@ pub enum Until {
     After(i64),
 }
 
+impl Until {
+    /// The end instant given the largest accepted event time (None: no events and
+    /// a relative `--until`).
+    pub fn resolve(self, max_event_time: Option<i64>) -> Option<i64> {
+        match self {
+            Until::At(t) => Some(t),
+            Until::After(d) => max_event_time.map(|m| m.saturating_add(d)),
+        }
+    }
+}
+
+/// Reads `--until`: RFC 3339 or `+DURATION`.
 pub fn parse_until(text: &str) -> Result<Until, String> {
     match text.strip_prefix('+') {
         Some(d) => parse_duration(d).map(Until::After),
@@ -79,11 +133,52 @@ mod tests {
     use super::*;
 
     #[test]
-    fn round_trips_and_truncates() {
+    fn parses_offsets_and_truncates_sub_milliseconds() {
         let t = parse_rfc3339("2026-01-01T11:00:00.123987+01:00").unwrap();
         assert_eq!(format_ts(t), "2026-01-01T10:00:00.123Z");
-        assert!(parse_rfc3339("2026-13-01T00:00:00Z").is_err());
+        assert_eq!(parse_rfc3339("2026-01-01T10:00:00Z"), Ok(1_767_261_600_000));
+        assert_eq!(
+            parse_rfc3339("2026-01-01T10:00:00.9999Z"),
+            Ok(1_767_261_600_999)
+        );
+        assert_eq!(
+            parse_rfc3339("2026-01-01T04:30:00-05:30"),
+            Ok(1_767_261_600_000)
+        );
+        assert_eq!(
+            parse_rfc3339("1969-12-31T23:59:59.9999Z"),
+            Ok(-1),
+            "truncation keeps the digits, even before 1970"
+        );
+    }
+
+    #[test]
+    fn rejects_what_is_not_rfc_3339() {
+        for bad in [
+            "2026-13-01T00:00:00Z",
+            "2026-01-01",
+            "2026-01-01T10:00Z",
+            "2026-01-01T10:00:00",
+            "yesterday",
+            "",
+        ] {
+            assert_eq!(
+                parse_rfc3339(bad),
+                Err(format!("not an RFC 3339 timestamp: {bad}"))
+            );
+        }
+    }
+
+    #[test]
+    fn formats_utc_with_three_digits() {
         assert_eq!(format_ts(1_767_261_600_000), "2026-01-01T10:00:00.000Z");
+        assert_eq!(format_ts(1_767_261_600_007), "2026-01-01T10:00:00.007Z");
+        assert_eq!(format_ts(-1), "1969-12-31T23:59:59.999Z");
+        assert_eq!(format_ts(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(format_ts(i64::MAX), i64::MAX.to_string());
+        let mut buf = Vec::new();
+        write_ts(&mut buf, 1_767_261_600_000).unwrap();
+        assert_eq!(buf, b"2026-01-01T10:00:00.000Z");
     }
 
     #[test]
@@ -91,8 +186,28 @@ mod tests {
         assert_eq!(parse_duration("1h30m"), Ok(5_400_000));
         assert_eq!(parse_duration("500ms"), Ok(500));
         assert_eq!(parse_duration("0ms"), Ok(0));
-        assert!(parse_duration("30m1h").is_err());
-        assert!(parse_duration("5").is_err());
+        assert_eq!(parse_duration("7d"), Ok(604_800_000));
+        assert_eq!(parse_duration("1w"), Ok(604_800_000));
+        assert_eq!(parse_duration("1w1d1h1m1s1ms"), Ok(694_861_001));
+        for bad in [
+            "30m1h", "1h1h", "5", "", "h", "-1s", "1.5h", "1 h", "1y", "10ss",
+        ] {
+            assert!(parse_duration(bad).is_err(), "{bad:?}");
+        }
+        assert!(parse_duration("99999999999999999w").is_err());
+    }
+
+    #[test]
+    fn parses_until() {
         assert_eq!(parse_until("+1d"), Ok(Until::After(86_400_000)));
+        assert_eq!(
+            parse_until("2026-01-01T10:00:00Z"),
+            Ok(Until::At(1_767_261_600_000))
+        );
+        assert!(parse_until("+").is_err());
+        assert!(parse_until("1d").is_err());
+        assert_eq!(Until::After(5).resolve(Some(10)), Some(15));
+        assert_eq!(Until::After(5).resolve(None), None);
+        assert_eq!(Until::At(3).resolve(Some(10)), Some(3));
     }
 }

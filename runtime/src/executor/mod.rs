@@ -157,7 +157,6 @@ impl<'p> Executor<'p> {
         self.buffer.insert((m.ts, line), m);
         if let Some(w) = self.watermark() {
             self.run_before(w, sink);
-            self.dedup.prune(w);
         }
     }
 
