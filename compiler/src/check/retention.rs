@@ -143,6 +143,11 @@ fn duration_text(e: &Expr) -> String {
 }
 
 fn check_duration(file: &str, d: &Duration, events: &[Event<'_>], diags: &mut Vec<Diagnostic>) {
+    // A malformed literal (already E0102) reads as 0 ms: nothing more to say about it.
+    let malformed = d.ms == 0 && d.text.chars().any(|c| c.is_ascii_digit() && c != '0');
+    if malformed {
+        return;
+    }
     if d.ms <= 0 {
         let what = if d.kind == Kind::Window {
             "a window"

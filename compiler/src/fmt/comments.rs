@@ -13,12 +13,29 @@ pub struct Comment {
     pub trailing: bool,
 }
 
-/// Plain `//` comments in source order (`///` doc comments belong to the AST).
-pub fn collect(text: &str) -> Vec<Comment> {
-    lexer::lex(text)
-        .into_iter()
-        .filter(|t| t.kind == TokenKind::LineComment)
-        .map(|t| {
+/// Plain `//` comments in source order. A `///` doc comment belongs to the AST when
+/// it directly precedes a declaration (`item_starts`: where each declaration's
+/// keyword starts, ascending); anywhere else (inside a block, before another comment, at the
+/// end of the file) it is kept like a plain comment.
+pub fn collect(text: &str, item_starts: &[u32]) -> Vec<Comment> {
+    let tokens = lexer::lex(text);
+    // For each token, whether the first token from it on that is not a doc comment
+    // starts a declaration (computed from the end, so linear).
+    let mut attached = vec![false; tokens.len()];
+    let mut next_starts_item = false;
+    for (i, t) in tokens.iter().enumerate().rev() {
+        if t.kind != TokenKind::DocComment {
+            next_starts_item = item_starts.binary_search(&t.span.start).is_ok();
+        }
+        attached[i] = next_starts_item;
+    }
+    tokens
+        .iter()
+        .zip(attached)
+        .filter(|(t, attached)| {
+            t.kind == TokenKind::LineComment || (t.kind == TokenKind::DocComment && !attached)
+        })
+        .map(|(t, _)| {
             let start = t.span.start as usize;
             let line_start = text
                 .get(..start)

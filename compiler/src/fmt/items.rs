@@ -40,20 +40,27 @@ impl<'t> Printer<'t> {
     pub fn file(mut self, file: &File) -> String {
         let mut prev: Option<&Item> = None;
         for item in &file.items {
+            // A purpose, trait or segment has no line of its own for a comment inside
+            // it: such comments go above it, with the comments before it, so that
+            // formatting the output again leaves them there.
+            let upto = if has_blocks(item) {
+                item.span.start
+            } else {
+                self.code_end(item.span.end)
+            };
             if let Some(p) = prev {
                 self.out.push('\n');
                 if !(one_liner(p) && one_liner(item) && same_kind(p, item))
-                    || self.has_comment_before(item.span.start)
+                    || self.has_comment_before(upto)
                 {
                     self.out.push('\n');
                 }
             }
-            self.leading(item.span.start, "");
+            self.leading(upto, "");
             self.doc(&item.doc, "");
             self.item(item);
             let end = self.code_end(item.span.end);
-            self.leading(end, "");
-            self.trailing(end);
+            self.inner_then_trailing(end, "");
             prev = Some(item);
         }
         let rest = self.text.len() as u32 + 1;
@@ -112,6 +119,17 @@ impl<'t> Printer<'t> {
         let rest = self.text.get(pos as usize..).unwrap_or("");
         let gap = &rest[..rest.len() - rest.trim_start().len()];
         gap.matches('\n').count() >= 2
+    }
+
+    /// After an element ending at `end`: the comments inside it, each on its own line,
+    /// then the comment trailing it, unless inner comments were printed (the last line
+    /// is a comment then, so the trailing one goes on its own line later).
+    fn inner_then_trailing(&mut self, end: u32, indent: &str) {
+        let before = self.out.len();
+        self.leading(end, indent);
+        if self.out.len() == before {
+            self.trailing(end);
+        }
     }
 
     /// A comment that trails the code ending at `end` on the same line.
@@ -213,8 +231,7 @@ impl<'t> Printer<'t> {
             self.out.push_str(&text);
             self.out.push('\n');
             let end = self.code_end(span.end);
-            self.leading(end, "  ");
-            self.trailing(end);
+            self.inner_then_trailing(end, "  ");
             if !self.out.ends_with('\n') {
                 self.out.push('\n');
             }
@@ -278,6 +295,14 @@ fn one_liner(item: &Item) -> bool {
             item.kind,
             ItemKind::Purpose(_) | ItemKind::Trait(_) | ItemKind::Segment(_)
         )
+}
+
+/// Declarations printed with one element per line, where comments can stay.
+fn has_blocks(item: &Item) -> bool {
+    matches!(
+        item.kind,
+        ItemKind::Event(_) | ItemKind::Identity(_) | ItemKind::Profile(_) | ItemKind::Test(_)
+    )
 }
 
 fn same_kind(a: &Item, b: &Item) -> bool {

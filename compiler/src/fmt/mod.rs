@@ -20,7 +20,8 @@ pub fn format_source(text: &str, path: &str) -> Result<String, Vec<Diagnostic>> 
     if diags.iter().any(Diagnostic::is_error) {
         return Err(diags);
     }
-    let comments = comments::collect(text);
+    let item_starts: Vec<u32> = file.items.iter().map(|i| i.span.start).collect();
+    let comments = comments::collect(text, &item_starts);
     let out = items::Printer::new(text, comments).file(&file);
     let (again, diags2) = parser::parse(&out, path);
     if diags2.iter().any(Diagnostic::is_error) || strip_spans(&again) != strip_spans(&file) {

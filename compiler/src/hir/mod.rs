@@ -8,6 +8,7 @@
 
 pub mod expr;
 pub mod resolve;
+pub mod test_blocks;
 pub mod typeck;
 pub mod types;
 

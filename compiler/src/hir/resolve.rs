@@ -57,6 +57,7 @@ pub fn build(files: &[(String, ast::File)]) -> (Program, Vec<Diagnostic>) {
     declare_traits_and_segments(&mut prog, &traits, &segments, &mut diags);
     let mut tc = Typeck::new(&mut prog, &traits, &mut diags);
     tc.check_all(&segments);
+    super::test_blocks::check(&prog, &mut diags);
     (prog, diags)
 }
 

@@ -5,6 +5,8 @@
 //! is being checked belongs to a cycle (reported by `check::cycles`) and types as
 //! `{unknown}`.
 
+use std::collections::HashMap;
+
 use super::expr::{AggFunc, DecLit, EventSrc, Expr, ExprKind, Helper, Lit, SrcEvent};
 use super::resolve::Pending;
 use super::types::{widen, Base, Type};
@@ -29,7 +31,35 @@ struct Cx<'f> {
     since_ok: bool,
 }
 
+/// Name → index of every declaration kind, so look-ups do not scan.
+#[derive(Default)]
+struct Names {
+    events: HashMap<String, usize>,
+    traits: HashMap<String, usize>,
+    segments: HashMap<String, usize>,
+    attrs: HashMap<String, usize>,
+}
+
+impl Names {
+    fn of(prog: &Program) -> Names {
+        fn index<T>(items: &[T], name: impl Fn(&T) -> &str) -> HashMap<String, usize> {
+            let mut m = HashMap::new();
+            for (i, it) in items.iter().enumerate() {
+                m.entry(name(it).to_string()).or_insert(i);
+            }
+            m
+        }
+        Names {
+            events: index(&prog.events, |e| &e.name),
+            traits: index(&prog.traits, |t| &t.name),
+            segments: index(&prog.segments, |s| &s.name),
+            attrs: index(&prog.attrs, |a| &a.name),
+        }
+    }
+}
+
 pub(crate) struct Typeck<'p, 'a> {
+    names: Names,
     prog: &'p mut Program,
     traits: &'p [(Pending<'a, ast::TraitDecl>, Option<String>)],
     state: Vec<State>,
@@ -43,7 +73,9 @@ impl<'p, 'a> Typeck<'p, 'a> {
         diags: &'p mut Vec<Diagnostic>,
     ) -> Self {
         let state = vec![State::Pending; traits.len()];
+        let names = Names::of(prog);
         Typeck {
+            names,
             prog,
             traits,
             state,
@@ -217,7 +249,8 @@ impl<'p, 'a> Typeck<'p, 'a> {
                         span,
                     };
                 }
-                let is_decl = self.prog.trait_index(n).is_some() || self.prog.segment(n).is_some();
+                let is_decl = self.names.traits.get(n).copied().is_some()
+                    || self.names.segments.get(n).copied().is_some();
                 let d = if is_decl {
                     Diagnostic::new(codes::BAD_FILTER, format!("`{n}` cannot be used inside an event filter"), cx.file, span)
                         .with_primary_label("a trait or segment")
@@ -245,7 +278,7 @@ impl<'p, 'a> Typeck<'p, 'a> {
             }
             return Expr::error(span);
         }
-        if let Some(i) = self.prog.trait_index(n) {
+        if let Some(i) = self.names.traits.get(n).copied() {
             let ty = self.trait_type(i);
             return Expr {
                 kind: ExprKind::Trait(i),
@@ -253,14 +286,14 @@ impl<'p, 'a> Typeck<'p, 'a> {
                 span,
             };
         }
-        if let Some(i) = self.prog.segment(n) {
+        if let Some(i) = self.names.segments.get(n).copied() {
             return Expr {
                 kind: ExprKind::Segment(i),
                 ty: Type::BOOL,
                 span,
             };
         }
-        let d = if n == "any" || self.prog.event(n).is_some() {
+        let d = if n == "any" || self.names.events.get(n).copied().is_some() {
             Diagnostic::new(
                 codes::EVENT_AS_VALUE,
                 format!("event `{n}` is not a value"),
@@ -307,7 +340,7 @@ impl<'p, 'a> Typeck<'p, 'a> {
             );
             return Expr::error(span);
         }
-        match self.prog.attr(&id.name) {
+        match self.names.attrs.get(id.name.as_str()).copied() {
             Some(i) => {
                 let base = self
                     .prog
@@ -419,7 +452,7 @@ impl<'p, 'a> Typeck<'p, 'a> {
     }
 
     fn event_named(&mut self, id: &ast::Ident, cx: Cx<'_>) -> Option<usize> {
-        let found = self.prog.event(&id.name);
+        let found = self.names.events.get(id.name.as_str()).copied();
         if found.is_none() {
             let best = self
                 .prog
@@ -951,7 +984,7 @@ impl<'p, 'a> Typeck<'p, 'a> {
                 Diagnostic::new(
                     codes::MAYBE_NONE,
                     format!(
-                        "this comparison is false whenever `{}` is none",
+                        "this comparison is false whenever {} is none",
                         snippet_kind(side)
                     ),
                     cx.file,
