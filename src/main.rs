@@ -37,6 +37,8 @@ enum Command {
     Explain(cmd::explain::Args),
     /// Start the language server on stdio
     Lsp,
+    /// Measure a stream: decode-only floor, interpreter and JIT
+    Bench(cmd::bench::Args),
 }
 
 /// How a command ended.
@@ -77,6 +79,7 @@ fn main() -> ExitCode {
         Command::Compile(a) => cmd::compile::run(a),
         Command::Explain(a) => cmd::explain::run(a),
         Command::Lsp => cmd::lsp::run(),
+        Command::Bench(a) => cmd::bench::run(a),
     };
     match outcome {
         Outcome::Ok => ExitCode::SUCCESS,

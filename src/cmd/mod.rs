@@ -1,9 +1,11 @@
 //! One module per `seg` command.
+pub mod bench;
 pub mod check;
 pub mod compile;
 pub mod engine;
 pub mod explain;
 pub mod fmt;
+pub mod lines;
 pub mod lsp;
 pub mod run;
 pub mod test;

@@ -5,7 +5,7 @@
 //! flushed as soon as the clock passes it.
 
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, BufWriter, IsTerminal, Read, Write};
+use std::io::{self, BufWriter, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -17,6 +17,7 @@ use seg_runtime::exec::time::{parse_duration, parse_until, Until};
 use seg_runtime::executor::{Change, Executor, Sink, Stats};
 
 use super::engine::{Engine, EngineChoice};
+use super::lines::{self, Line};
 use crate::{project, Outcome};
 
 #[derive(clap::Args)]
@@ -231,31 +232,22 @@ fn feed(
     outputs: &mut Outputs,
 ) -> io::Result<()> {
     let bar = progress(size);
-    let mut reader = BufReader::with_capacity(1 << 16, input);
-    let mut line = String::new();
-    let mut bytes = Vec::new();
-    let mut n: u64 = 0;
-    loop {
-        bytes.clear();
-        let read = reader.read_until(b'\n', &mut bytes)?;
-        if read == 0 {
-            break;
-        }
-        n += 1;
-        line.clear();
-        line.push_str(&String::from_utf8_lossy(&bytes));
-        let text = line.strip_suffix('\n').unwrap_or(&line);
-        let text = text.strip_suffix('\r').unwrap_or(text);
-        if std::str::from_utf8(&bytes).is_err() {
-            outputs.dead_letter(n, "invalid_json", "the line is not valid UTF-8", text);
-            exec.stats.invalid += 1;
-            continue;
-        }
-        exec.push_line(n, text, outputs);
+    lines::each_line(input, |line| {
+        let read = match line {
+            Line::Text(n, text, read) => {
+                exec.push_line(n, text, outputs);
+                read
+            }
+            Line::NotUtf8(n, text, read) => {
+                outputs.dead_letter(n, "invalid_json", "the line is not valid UTF-8", text);
+                exec.stats.invalid += 1;
+                read
+            }
+        };
         if let Some(b) = &bar {
             b.inc(read as u64);
         }
-    }
+    })?;
     if let Some(b) = bar {
         b.finish_and_clear();
     }

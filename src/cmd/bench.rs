@@ -1,0 +1,212 @@
+//! `seg bench DIR --events FILE`: measures one stream end to end with the
+//! decode-only floor (read + JSON decode, no evaluation), the interpreter and the
+//! JIT, interleaved round by round so that a noisy machine affects all alike, and
+//! prints medians as a Markdown table. It writes no output files: changes are
+//! counted and hashed so that the engines can be seen to agree.
+
+use std::collections::hash_map::DefaultHasher;
+use std::fs::File;
+use std::hash::{Hash, Hasher};
+use std::io;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use seg_compiler::db;
+use seg_compiler::ir::Plan;
+use seg_runtime::exec::decode;
+use seg_runtime::executor::{Change, Executor, Sink};
+
+use super::engine::{Engine, EngineChoice};
+use super::lines::{self, Line};
+use crate::{project, Outcome};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Project directory
+    dir: PathBuf,
+    /// Segment-Spec NDJSON input file
+    #[arg(long)]
+    events: PathBuf,
+    /// Rounds; every round measures each mode once, and the median is reported
+    #[arg(long, default_value_t = 3)]
+    runs: usize,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Mode {
+    Decode,
+    Interp,
+    Jit,
+}
+
+impl Mode {
+    fn label(self) -> &'static str {
+        match self {
+            Mode::Decode => "decode only (floor)",
+            Mode::Interp => "interpreter",
+            Mode::Jit => "JIT",
+        }
+    }
+}
+
+/// What one pass produced.
+#[derive(Default, Clone, Copy, PartialEq, Debug)]
+struct Pass {
+    lines: u64,
+    changes: u64,
+    digest: u64,
+}
+
+/// Counts and hashes the output instead of writing it.
+#[derive(Default)]
+struct Tally {
+    changes: u64,
+    hasher: DefaultHasher,
+}
+
+impl Sink for Tally {
+    fn change(&mut self, segment_name: &str, c: &Change) {
+        self.changes += 1;
+        (segment_name, &c.profile, c.enter, c.at, c.holdout).hash(&mut self.hasher);
+    }
+    fn merge(&mut self, absorbed: &str, into: &str, at: i64) {
+        (absorbed, into, at).hash(&mut self.hasher);
+    }
+    fn dead_letter(&mut self, line: u64, reason: &str, _detail: &str, _raw: &str) {
+        (line, reason).hash(&mut self.hasher);
+    }
+    fn audit(&mut self, erased: &str, at: i64) {
+        (erased, at).hash(&mut self.hasher);
+    }
+}
+
+pub fn run(a: Args) -> Outcome {
+    if a.runs == 0 {
+        return super::usage_error("--runs must be at least 1");
+    }
+    let loaded = match project::load(&a.dir) {
+        Ok(l) => l,
+        Err(e) => return super::usage_error(&e),
+    };
+    let Some(plan) = db::plan(&loaded.db, loaded.project) else {
+        super::print_diagnostics(&loaded, &loaded.checked().diagnostics);
+        return Outcome::Failed;
+    };
+    let jit = Engine::new(plan, EngineChoice::Jit);
+    let modes: Vec<Mode> = match jit {
+        Engine::Jit(_) => vec![Mode::Decode, Mode::Interp, Mode::Jit],
+        Engine::Interp(_) => vec![Mode::Decode, Mode::Interp],
+    };
+    let interp = Engine::new(plan, EngineChoice::Interp);
+    let mut times: Vec<Vec<f64>> = vec![Vec::new(); modes.len()];
+    let mut results: Vec<Option<Pass>> = vec![None; modes.len()];
+    for round in 0..a.runs {
+        for (i, mode) in modes.iter().enumerate() {
+            let engine = if *mode == Mode::Jit { &jit } else { &interp };
+            let started = Instant::now();
+            let pass = match one_pass(plan, *mode, engine, &a.events) {
+                Ok(p) => p,
+                Err(e) => {
+                    let shown = a.events.display();
+                    return super::usage_error(&format!("cannot read events `{shown}`: {e}"));
+                }
+            };
+            let secs = started.elapsed().as_secs_f64();
+            eprintln!("round {}: {:<20} {secs:.3} s", round + 1, mode.label());
+            times[i].push(secs);
+            results[i] = Some(pass);
+        }
+    }
+    print_table(&modes, &times, &results);
+    Outcome::Ok
+}
+
+fn one_pass(plan: &Plan, mode: Mode, engine: &Engine<'_>, path: &PathBuf) -> io::Result<Pass> {
+    let file = File::open(path)?;
+    let mut tally = Tally::default();
+    let mut pass = Pass::default();
+    if mode == Mode::Decode {
+        let mut decoded: u64 = 0;
+        lines::each_line(file, |line| {
+            pass.lines += 1;
+            if let Line::Text(_, text, _) = line {
+                if matches!(
+                    decode::decode(text, &plan.schema),
+                    decode::Decoded::Message(_)
+                ) {
+                    decoded += 1;
+                }
+            }
+        })?;
+        pass.digest = decoded;
+        return Ok(pass);
+    }
+    let mut exec = Executor::new(plan, engine.evaluator(), 0);
+    lines::each_line(file, |line| {
+        pass.lines += 1;
+        if let Line::Text(n, text, _) = line {
+            exec.push_line(n, text, &mut tally);
+        }
+    })?;
+    exec.finish(None, &mut tally);
+    pass.changes = tally.changes;
+    pass.digest = tally.hasher.finish();
+    Ok(pass)
+}
+
+fn median(v: &[f64]) -> f64 {
+    let mut s = v.to_vec();
+    s.sort_by(f64::total_cmp);
+    s[s.len() / 2]
+}
+
+fn print_table(modes: &[Mode], times: &[Vec<f64>], results: &[Option<Pass>]) {
+    let lines = results
+        .first()
+        .copied()
+        .flatten()
+        .unwrap_or_default()
+        .lines
+        .max(1) as f64;
+    let floor = median(&times[0]);
+    println!("| mode | median s | events/s | ns/event end to end | ns/event evaluation core | × floor | changes |");
+    println!("|---|---|---|---|---|---|---|");
+    for (i, mode) in modes.iter().enumerate() {
+        let t = median(&times[i]);
+        let core = if *mode == Mode::Decode {
+            "—".to_string()
+        } else {
+            format!("{:.0}", (t - floor).max(0.0) * 1e9 / lines)
+        };
+        let changes = results[i]
+            .map(|p| p.changes.to_string())
+            .unwrap_or_default();
+        let changes = if *mode == Mode::Decode {
+            "—".into()
+        } else {
+            changes
+        };
+        println!(
+            "| {} | {t:.3} | {:.0} | {:.0} | {core} | {:.2} | {changes} |",
+            mode.label(),
+            lines / t,
+            t * 1e9 / lines,
+            t / floor,
+        );
+    }
+    agreement(modes, times, results, floor, lines);
+}
+
+fn agreement(modes: &[Mode], times: &[Vec<f64>], results: &[Option<Pass>], floor: f64, lines: f64) {
+    let Some(j) = modes.iter().position(|m| *m == Mode::Jit) else {
+        println!("\nJIT unavailable for this plan: only the interpreter was measured.");
+        return;
+    };
+    let same = results[1].map(|p| p.digest) == results[j].map(|p| p.digest);
+    let core = |i: usize| (median(&times[i]) - floor).max(1e-9) * 1e9 / lines;
+    println!(
+        "\nevaluation core, interpreter ÷ JIT: {:.2}×; outputs identical: {}",
+        core(1) / core(j),
+        if same { "yes" } else { "NO" }
+    );
+}
