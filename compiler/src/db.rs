@@ -64,11 +64,11 @@ pub fn parse_file(db: &dyn salsa::Database, file: SourceFile) -> Parsed {
 #[salsa::tracked(returns(ref))]
 pub fn check_project(db: &dyn salsa::Database, project: Project) -> Checked {
     let mut diags = Vec::new();
-    let mut files = Vec::new();
+    let mut files: Vec<(&str, &ast::File)> = Vec::new();
     for f in project.files(db) {
         let parsed = parse_file(db, *f);
         diags.extend(parsed.diagnostics.iter().cloned());
-        files.push((f.path(db).clone(), parsed.ast.clone()));
+        files.push((f.path(db).as_str(), &parsed.ast));
     }
     let (program, more) = hir::resolve::build(&files);
     diags.extend(more);

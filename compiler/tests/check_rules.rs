@@ -88,7 +88,8 @@ fn check(p: &Project) -> Vec<Diagnostic> {
         );
         parsed.push((path.clone(), file));
     }
-    check_project(&parsed)
+    let files: Vec<(&str, &ast::File)> = parsed.iter().map(|(p, f)| (p.as_str(), f)).collect();
+    check_project(&files)
 }
 
 /// 1-based line and column (in Unicode scalar values) of a byte offset.

@@ -5,7 +5,7 @@
 //! reports one cycle per back edge, so every cycle is broken once each reported one
 //! is, and no cycle is reported twice. Events, `any` and unknown names are not nodes.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 use super::index::{Definition, ProjectIndex};
 use super::walk::{refs, Target};

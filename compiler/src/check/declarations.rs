@@ -8,7 +8,7 @@
 //!
 //! Declarations sharing a name are E0202, reported by name resolution, not here.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use super::index::{Decl, ProjectIndex};
 use crate::diagnostics::{codes, Diagnostic};

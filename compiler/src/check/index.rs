@@ -10,7 +10,7 @@
 //! This module reports no diagnostics and does no IO; it is shared by the `check`
 //! rules and may be used by any other stage that works on the AST.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use crate::syntax::ast::{self, ItemKind, Span};
 
@@ -115,9 +115,9 @@ enum NameKind {
 
 impl<'a> ProjectIndex<'a> {
     /// Indexes `files`, given as (relative path, AST) pairs.
-    pub fn new(files: &'a [(String, ast::File)]) -> Self {
+    pub fn new(files: &[(&'a str, &'a ast::File)]) -> Self {
         let mut ix = ProjectIndex::default();
-        for (file, ast) in files {
+        for &(file, ast) in files {
             for item in &ast.items {
                 ix.add(file, item);
             }

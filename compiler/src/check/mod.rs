@@ -29,7 +29,7 @@ pub use index::ProjectIndex;
 
 /// Checks the project-wide rules. `files` are (path relative to the project root,
 /// parsed file) pairs; the order of files decides which of two places is "first".
-pub fn check_project(files: &[(String, ast::File)]) -> Vec<Diagnostic> {
+pub fn check_project(files: &[(&str, &ast::File)]) -> Vec<Diagnostic> {
     let ix = ProjectIndex::new(files);
     let mut diags = Vec::new();
     declarations::check(&ix, &mut diags);

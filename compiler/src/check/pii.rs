@@ -8,7 +8,7 @@
 //! field value and never leak. Segments only output membership and are not
 //! checked. Unknown names and fields are skipped.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use super::index::{Definition, ProjectIndex};
 use super::walk::{event_source, resolve, Target};

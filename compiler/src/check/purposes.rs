@@ -6,7 +6,7 @@
 //! (E0205) and unknown names are name resolution's: they are skipped here. An event
 //! with no `for` list gets E0402 only, not also an E0401 per segment reading it.
 
-use std::collections::HashSet;
+use foldhash::{HashSet, HashSetExt};
 
 use super::index::{Decl, Definition, ProjectIndex};
 use super::walk::{refs, source_events, Ref, Target};

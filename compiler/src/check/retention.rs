@@ -7,7 +7,7 @@
 //! Windows that are not constant durations and unknown events are skipped: they are
 //! type checking's and name resolution's to report.
 
-use std::collections::HashSet;
+use foldhash::{HashSet, HashSetExt};
 
 use super::index::{Decl, ProjectIndex};
 use super::walk::{

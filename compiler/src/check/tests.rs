@@ -142,7 +142,7 @@ impl B {
 }
 
 fn run(items: Vec<Item>) -> Vec<Diagnostic> {
-    check_project(&[("p.seg".to_string(), File { items })])
+    check_project(&[("p.seg", &File { items })])
 }
 
 fn codes(d: &[Diagnostic]) -> Vec<&str> {

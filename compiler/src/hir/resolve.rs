@@ -5,7 +5,7 @@
 //! Structural rules about declarations (clause counts, priorities, holdout range)
 //! belong to `check::declarations`; this module reads such clauses leniently.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use super::typeck::Typeck;
 use super::{Attr, Event, Field, Program, Purpose, Segment, Site, Test, Trait, Type};
@@ -20,7 +20,7 @@ pub(crate) struct Pending<'a, T> {
 }
 
 /// Resolves and type-checks a project. `files` are (relative path, AST) pairs.
-pub fn build(files: &[(String, ast::File)]) -> (Program, Vec<Diagnostic>) {
+pub fn build(files: &[(&str, &ast::File)]) -> (Program, Vec<Diagnostic>) {
     let mut diags = Vec::new();
     check_duplicates(files, &mut diags);
     let mut prog = Program::default();
@@ -38,7 +38,7 @@ pub fn build(files: &[(String, ast::File)]) -> (Program, Vec<Diagnostic>) {
                     segments.push((Pending { file, decl: s }, item.doc.clone()))
                 }
                 ItemKind::Test(t) => prog.tests.push(Test {
-                    file: file.clone(),
+                    file: file.to_string(),
                     decl: t.clone(),
                 }),
                 _ => {}
@@ -119,7 +119,7 @@ pub fn basis_points(text: &str) -> Option<u32> {
     int.checked_mul(100)?.checked_add(frac)
 }
 
-fn check_duplicates(files: &[(String, ast::File)], diags: &mut Vec<Diagnostic>) {
+fn check_duplicates(files: &[(&str, &ast::File)], diags: &mut Vec<Diagnostic>) {
     let mut seen: HashMap<&str, (&str, &ast::Ident)> = HashMap::new();
     for (file, ast) in files {
         for item in &ast.items {

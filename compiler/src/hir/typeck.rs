@@ -5,7 +5,7 @@
 //! is being checked belongs to a cycle (reported by `check::cycles`) and types as
 //! `{unknown}`.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use super::expr::{AggFunc, DecLit, EventSrc, Expr, ExprKind, Helper, Lit, SrcEvent};
 use super::resolve::Pending;

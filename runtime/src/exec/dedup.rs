@@ -6,20 +6,41 @@
 //! Ids are compared as the decoder gives them (JSON text, so `1` and `"1"`
 //! differ) and survive `forget`. This module decides nothing else: lateness and
 //! counting are the executor's.
+//!
+//! Every accepted id is kept for the whole run (a retry may arrive arbitrarily late
+//! in the input yet within 24 h in event time), in one hash-map entry per id with
+//! its first event time inline: an id seen once costs no allocation besides its
+//! text.
 
-use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
-use std::sync::Arc;
+use foldhash::{HashMap, HashMapExt};
 
-/// The de-duplication window: 24 h in milliseconds (inclusive).
 pub const WINDOW_MS: i64 = 86_400_000;
 
-#[derive(Default, Debug)]
+/// The event times at which one id was accepted.
+#[derive(Debug)]
+struct Times {
+    first: i64,
+    more: Vec<i64>,
+}
+
+impl Times {
+    fn any_within(&self, ts: i64) -> bool {
+        let near = |t: &i64| ts.abs_diff(*t) <= WINDOW_MS.unsigned_abs();
+        near(&self.first) || self.more.iter().any(near)
+    }
+}
+
+#[derive(Debug)]
 pub struct Dedup {
-    /// Event times of the accepted messages with each id.
-    seen: HashMap<Arc<str>, Vec<i64>>,
-    /// (event time, id) of every recorded entry, oldest first, for pruning.
-    expiry: BinaryHeap<Reverse<(i64, Arc<str>)>>,
+    seen: HashMap<Box<str>, Times>,
+}
+
+impl Default for Dedup {
+    fn default() -> Self {
+        Dedup {
+            seen: HashMap::new(),
+        }
+    }
 }
 
 impl Dedup {
@@ -27,59 +48,23 @@ impl Dedup {
         Self::default()
     }
 
-    /// Whether a message with this id at event time `ts` duplicates a recorded one.
     pub fn is_duplicate(&self, id: &str, ts: i64) -> bool {
-        self.seen.get(id).is_some_and(|times| {
-            times
-                .iter()
-                .any(|t| ts.abs_diff(*t) <= WINDOW_MS.unsigned_abs())
-        })
+        self.seen.get(id).is_some_and(|times| times.any_within(ts))
     }
 
-    /// Records an accepted message.
     pub fn record(&mut self, id: &str, ts: i64) {
-        let key = match self.seen.get_key_value(id) {
-            Some((k, _)) => Arc::clone(k),
-            None => Arc::from(id),
-        };
-        self.seen.entry(Arc::clone(&key)).or_default().push(ts);
-        self.expiry.push(Reverse((ts, key)));
-    }
-
-    /// Drops the entries no message with event time ≥ `watermark` can match
-    /// (those older than `watermark − 24 h`).
-    ///
-    /// Caution: duplicates are checked before lateness (§7), so a retried message
-    /// older than the watermark is still a duplicate by the spec. After pruning,
-    /// a retry whose original is more than 24 h behind the watermark is no longer
-    /// recognised (it will then be classified `late`). Prune with an older bound
-    /// (or not at all) where that distinction matters more than memory.
-    pub fn prune(&mut self, watermark: i64) {
-        let bound = watermark.saturating_sub(WINDOW_MS);
-        while let Some(Reverse((ts, _))) = self.expiry.peek() {
-            if *ts >= bound {
-                break;
+        match self.seen.get_mut(id) {
+            Some(times) => times.more.push(ts),
+            None => {
+                let times = Times {
+                    first: ts,
+                    more: Vec::new(),
+                };
+                self.seen.insert(Box::from(id), times);
             }
-            let Some(Reverse((ts, id))) = self.expiry.pop() else {
-                break;
-            };
-            self.forget_entry(&id, ts);
         }
     }
 
-    fn forget_entry(&mut self, id: &str, ts: i64) {
-        let Some(times) = self.seen.get_mut(id) else {
-            return;
-        };
-        if let Some(i) = times.iter().position(|t| *t == ts) {
-            times.swap_remove(i);
-        }
-        if times.is_empty() {
-            self.seen.remove(id);
-        }
-    }
-
-    /// Number of distinct ids remembered.
     pub fn len(&self) -> usize {
         self.seen.len()
     }
@@ -118,22 +103,10 @@ mod tests {
     }
 
     #[test]
-    fn prunes_only_what_cannot_match() {
+    fn extreme_times_do_not_overflow() {
         let mut d = Dedup::new();
-        d.record("a", 0);
-        d.record("b", 10);
-        d.record("a", 20);
-        d.prune(WINDOW_MS + 10);
-        // "a"@0 can no longer match a message at ≥ WINDOW_MS + 10; "b"@10 can.
-        assert!(d.is_duplicate("b", WINDOW_MS + 10));
-        assert!(d.is_duplicate("a", WINDOW_MS + 20));
-        assert!(!d.is_duplicate("a", -WINDOW_MS), "the entry at 0 is gone");
-        d.prune(2 * WINDOW_MS + 21);
-        assert!(d.is_empty());
-        d.prune(i64::MIN);
-        d.prune(i64::MAX);
-        assert!(!d.is_duplicate("a", i64::MAX));
         d.record("x", i64::MIN);
         assert!(!d.is_duplicate("x", i64::MAX));
+        assert!(d.is_duplicate("x", i64::MIN));
     }
 }

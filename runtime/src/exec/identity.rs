@@ -7,7 +7,7 @@
 //! evaluation state, merge records and counters are the executor's, not this
 //! module's: it only reports what happened in a [`Resolution`].
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use seg_compiler::ir::schema::IdTypeSchema;
 

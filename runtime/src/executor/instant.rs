@@ -5,6 +5,8 @@
 
 use std::cmp::Reverse;
 
+use seg_compiler::ir::Plan;
+
 use crate::exec::decode::{Body, Message};
 use crate::exec::holdout::held_out;
 use crate::exec::identity::ProfileKey;
@@ -12,24 +14,42 @@ use crate::state::ProfileState;
 
 use super::{Cause, Change, Executor, Sink, Slot};
 
-/// What one instant produced, before ordering.
+/// What one instant produced, before ordering, and the buffers the instant works
+/// in. Kept by the executor between instants so that their capacity is reused.
 #[derive(Default)]
-struct Out {
+pub(crate) struct Out {
     merges: Vec<(String, String)>,
     changes: Vec<Change>,
     touched: Vec<u32>,
+    messages: Vec<(u64, Message)>,
+    /// Membership being computed for one profile.
+    now: Vec<bool>,
 }
 
 impl Executor<'_> {
     pub(crate) fn process_instant(&mut self, t: i64, sink: &mut dyn Sink) {
-        let mut out = Out::default();
-        for (line, m) in self.take_messages_at(t) {
+        let mut out = std::mem::take(&mut self.out);
+        let mut messages = std::mem::take(&mut out.messages);
+        self.take_messages_at(t, &mut messages);
+        for (line, m) in messages.drain(..) {
             self.apply_message(t, line, m, &mut out, sink);
         }
+        out.messages = messages;
         self.fire_timers(t, &mut out);
-        for key in std::mem::take(&mut out.touched) {
+        let touched = std::mem::take(&mut out.touched);
+        for &key in &touched {
             self.evaluate(key, t, &mut out);
         }
+        out.touched = touched;
+        self.emit(t, &mut out, sink);
+        out.merges.clear();
+        out.changes.clear();
+        out.touched.clear();
+        self.out = out;
+    }
+
+    /// Emits the instant's merge records, then its changes in the order of §10.
+    fn emit(&mut self, t: i64, out: &mut Out, sink: &mut dyn Sink) {
         self.clock = Some(t);
         for (absorbed, into) in &out.merges {
             sink.merge(absorbed, into, t);
@@ -69,7 +89,8 @@ impl Executor<'_> {
                 break;
             }
             self.timers.pop();
-            if self.slot(key).is_some_and(|s| s.generation == generation) {
+            if let Some(slot) = self.slot_mut(key).filter(|s| s.generation == generation) {
+                slot.scheduled = None;
                 self.touch(key, t, Cause::Time, out);
             }
         }
@@ -79,25 +100,9 @@ impl Executor<'_> {
     fn exit_all(&self, slot: &Slot, t: i64, cause: Cause, out: &mut Out) {
         for (i, was) in slot.member.iter().enumerate() {
             if *was {
-                out.changes.push(self.change(&slot.id, i, false, t, cause));
+                out.changes
+                    .push(change(self.plan, &slot.id, i, false, t, cause));
             }
-        }
-    }
-
-    fn change(&self, profile: &str, segment: usize, enter: bool, at: i64, cause: Cause) -> Change {
-        let holdout = self
-            .plan
-            .segments
-            .get(segment)
-            .and_then(|s| s.holdout_bp.map(|bp| held_out(&s.name, profile, bp)))
-            .unwrap_or(false);
-        Change {
-            profile: profile.to_string(),
-            segment,
-            enter,
-            at,
-            holdout,
-            cause,
         }
     }
 
@@ -138,6 +143,7 @@ impl Executor<'_> {
                 state: ProfileState::new(self.plan),
                 member: vec![false; self.plan.segments.len()],
                 generation: 0,
+                scheduled: None,
                 touched_at: i64::MIN,
                 cause: Cause::Event,
             });
@@ -198,36 +204,54 @@ impl Executor<'_> {
         sink.audit(&slot.id, t);
     }
 
-    /// Evaluates a touched profile at `t`, records changes and schedules its next
-    /// deadline.
+    /// Evaluates a touched profile at `t`, records changes and keeps its timer on
+    /// its next deadline.
     fn evaluate(&mut self, key: u32, t: i64, out: &mut Out) {
         let plan = self.plan;
         let eval = self.eval;
-        let mut now = Vec::with_capacity(plan.segments.len());
         let Some(slot) = self.profiles.get_mut(key as usize).and_then(Option::as_mut) else {
             return;
         };
         slot.state.prune(plan, t);
-        eval.segments(&slot.state, t, &mut now);
-        let cause = slot.cause;
-        let diffs: Vec<(usize, bool)> = slot
-            .member
-            .iter()
-            .zip(&now)
-            .enumerate()
-            .filter(|(_, (a, b))| a != b)
-            .map(|(i, (_, b))| (i, *b))
-            .collect();
-        slot.member = now;
-        slot.generation += 1;
-        let generation = slot.generation;
+        eval.segments(&slot.state, t, &mut out.now);
+        for (i, (was, is)) in slot.member.iter().zip(&out.now).enumerate() {
+            if was != is {
+                out.changes
+                    .push(change(plan, &slot.id, i, *is, t, slot.cause));
+            }
+        }
+        std::mem::swap(&mut slot.member, &mut out.now);
         let next = slot.state.next_deadline(plan, t);
-        let id = slot.id.clone();
-        if let Some(d) = next {
-            self.timers.push(Reverse((d, key, generation)));
+        if next != slot.scheduled {
+            slot.generation += 1;
+            slot.scheduled = next;
+            if let Some(d) = next {
+                self.timers.push(Reverse((d, key, slot.generation)));
+            }
         }
-        for (i, enter) in diffs {
-            out.changes.push(self.change(&id, i, enter, t, cause));
-        }
+    }
+}
+
+/// A change of `profile` in segment `segment`, with its holdout flag.
+fn change(
+    plan: &Plan,
+    profile: &str,
+    segment: usize,
+    enter: bool,
+    at: i64,
+    cause: Cause,
+) -> Change {
+    let holdout = plan
+        .segments
+        .get(segment)
+        .and_then(|s| s.holdout_bp.map(|bp| held_out(&s.name, profile, bp)))
+        .unwrap_or(false);
+    Change {
+        profile: profile.to_string(),
+        segment,
+        enter,
+        at,
+        holdout,
+        cause,
     }
 }

@@ -64,6 +64,8 @@ pub(crate) struct Slot {
     pub member: Vec<bool>,
     /// Invalidates older timer entries.
     pub generation: u64,
+    /// The deadline of the profile's live timer entry.
+    pub scheduled: Option<i64>,
     /// The instant this profile was last queued for evaluation.
     pub touched_at: i64,
     pub cause: Cause,
@@ -86,6 +88,8 @@ pub struct Executor<'p> {
     /// The last instant processed.
     pub(crate) clock: Option<i64>,
     pub stats: Stats,
+    /// Buffers reused from instant to instant.
+    out: instant::Out,
 }
 
 impl<'p> Executor<'p> {
@@ -103,6 +107,7 @@ impl<'p> Executor<'p> {
             stop_after: None,
             clock: None,
             stats: Stats::default(),
+            out: instant::Out::default(),
         }
     }
 
@@ -232,8 +237,7 @@ impl<'p> Executor<'p> {
     }
 
     /// Pops the buffered messages of instant `t`, in input order.
-    pub(crate) fn take_messages_at(&mut self, t: i64) -> Vec<(u64, Message)> {
-        let mut out = Vec::new();
+    pub(crate) fn take_messages_at(&mut self, t: i64, out: &mut Vec<(u64, Message)>) {
         while let Some(entry) = self.buffer.first_entry() {
             if entry.key().0 != t {
                 break;
@@ -241,7 +245,6 @@ impl<'p> Executor<'p> {
             let ((_, line), m) = entry.remove_entry();
             out.push((line, m));
         }
-        out
     }
 
     /// Live profiles, sorted by id: (id, identifiers, gated memberships, trait values)
