@@ -9,10 +9,15 @@
 //! and deadlines stay in `state` (shared with the interpreter); store reads go
 //! through host helpers (`helpers`) that reuse the interpreter's code.
 //!
-//! A plan the JIT does not support (see `typing` for the limits) makes
-//! `JitEngine::new` return an error; callers then use the interpreter. All of the
-//! crate's `unsafe` code lives in this module: calls into generated code, and the
-//! helpers' reads through the raw pointers generated code passes them.
+//! Every expression form of the language is compiled. A plan past one of the
+//! documented limits (`typing`: a filter reading more than `FILTER_FIELD_LIMIT`
+//! distinct fields, more than `MAX_NODES` expression nodes, nesting deeper than
+//! `MAX_DEPTH`, segments gated by more than `MAX_PURPOSES` purposes) makes
+//! `JitEngine::new` return the reason; callers then use the interpreter. Once the
+//! reused `Scratch` buffers have grown, evaluation allocates nothing (`lower` of
+//! non-ASCII text aside). All of the crate's `unsafe` code lives in this module:
+//! calls into generated code, and the helpers' reads through the raw pointers
+//! generated code passes them. This module must not change profile state.
 #![allow(unsafe_code)]
 
 mod abi;

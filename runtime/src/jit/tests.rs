@@ -7,6 +7,7 @@ use seg_compiler::ir::Plan;
 use super::JitEngine;
 use crate::executor::{Evaluator, Executor, MemorySink};
 use crate::interp::Interpreter;
+use crate::state::FilterEval;
 
 fn compile(src: &str) -> Plan {
     let db = Database::default();
@@ -203,4 +204,154 @@ fn clif_text_is_deterministic() {
     assert_eq!(a, b);
     assert!(a.contains("; segments"), "{a}");
     assert!(a.contains("seg_count") || a.contains("call"), "{a}");
+}
+
+/// A project whose one filter reads `n` distinct fields.
+fn wide_filter(n: usize) -> String {
+    let fields: Vec<String> = (0..n).map(|k| format!("f{k}: int")).collect();
+    let pred: Vec<String> = (0..n).map(|k| format!("f{k} >= {k}")).collect();
+    format!(
+        "event e {{ {} }}\nsegment wide = count(e[{}]) >= 1\n",
+        fields.join(" "),
+        pred.join(" and ")
+    )
+}
+
+#[test]
+fn a_filter_at_the_field_limit_is_compiled() {
+    let plan = compile(&wide_filter(super::FILTER_FIELD_LIMIT));
+    assert!(JitEngine::new(&plan).is_ok());
+}
+
+#[test]
+fn a_filter_past_the_field_limit_is_declined() {
+    let n = super::FILTER_FIELD_LIMIT + 1;
+    let plan = compile(&wide_filter(n));
+    let Err(reason) = JitEngine::new(&plan) else {
+        panic!("the JIT compiled a filter reading {n} fields");
+    };
+    assert!(
+        reason.contains(&format!("reads {n} fields")) && reason.contains("at most 16"),
+        "{reason}"
+    );
+    assert_eq!(super::clif_text(&plan).err(), Some(reason));
+    // The interpreter still evaluates the plan.
+    let props: Vec<String> = (0..n).map(|k| format!("\"f{k}\":{k}")).collect();
+    let lines = vec![track("u1", "e", 0, &format!("{{{}}}", props.join(",")))];
+    let out = run(&plan, &Interpreter::new(&plan), &lines);
+    assert!(out.contains("enter: true"), "{out}");
+}
+
+/// Counts this thread's heap allocations, to show that evaluation allocates nothing.
+struct Counting;
+
+thread_local! {
+    static ALLOCATIONS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+// SAFETY: every call is forwarded unchanged to the system allocator; the counter is
+// a const-initialised thread-local `Cell`, which itself never allocates.
+unsafe impl std::alloc::GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
+        let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
+        // SAFETY: the caller's contract is the system allocator's.
+        unsafe { std::alloc::System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
+        // SAFETY: as above.
+        unsafe { std::alloc::System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn allocations() -> u64 {
+    ALLOCATIONS.with(|n| n.get())
+}
+
+#[test]
+fn evaluation_does_not_allocate_once_warm() {
+    let src = r#"
+        purpose mkt { basis consent category "Marketing" }
+        profile { plan: string? }
+        event viewed for mkt { category: string price: decimal n: int }
+        event bought for mkt { id: string }
+        trait fav = most_frequent(viewed.category, 1d)
+        trait kinds = distinct(viewed.category, 1d)
+        trait spent = sum(viewed.price, 1d)
+        trait top = max(viewed.category)
+        segment busy for mkt = count(viewed[lower(category) == "shoes" and n > 1], 1h) >= 1
+            and kinds >= 2 and spent > 10.5 and (fav ?? "") != "" and top >= "a"
+        segment pro for mkt = starts_with(lower(profile.plan ?? ""), "pr") and since(viewed) < 1h
+        segment seq for mkt = viewed then bought within 1h
+        segment idle for mkt = viewed then not bought within 10m
+    "#;
+    let plan = compile(src);
+    let jit = JitEngine::new(&plan).unwrap();
+    let interp = Interpreter::new(&plan);
+    let ts = |m: i64| crate::exec::time::format_ts(1_767_261_600_000i64 + m * 60_000);
+    let lines = [
+        format!(
+            r#"{{"type":"identify","userId":"u1","timestamp":"{}","traits":{{"plan":"Pro"}},"context":{{"consent":{{"categoryPreferences":{{"Marketing":true}}}}}}}}"#,
+            ts(0)
+        ),
+        track(
+            "u1",
+            "viewed",
+            1,
+            r#"{"category":"Shoes","price":7.25,"n":2}"#,
+        ),
+        track(
+            "u1",
+            "viewed",
+            2,
+            r#"{"category":"hats","price":4.5,"n":3}"#,
+        ),
+        track("u1", "viewed", 3, r#"{"category":"Shoes","price":1,"n":1}"#),
+        track("u1", "bought", 4, r#"{"id":"o1"}"#),
+    ];
+    let mut exec = Executor::new(&plan, &interp, 0);
+    let mut sink = MemorySink::default();
+    for (i, l) in lines.iter().enumerate() {
+        exec.push_line(i as u64 + 1, l, &mut sink);
+    }
+    let state = exec.profile_state("user_id:u1").unwrap();
+    let fields = vec![
+        crate::value::Value::str("SHOES"),
+        crate::value::Value::Decimal(crate::decimal::Decimal::from_i64(3)),
+        crate::value::Value::Int(2),
+    ];
+    let filtered = plan
+        .stores
+        .iter()
+        .position(|s| match &s.kind {
+            seg_compiler::ir::plan::StoreKind::Log { sources } => sources[0].filter.is_some(),
+            _ => false,
+        })
+        .unwrap();
+    let t0 = 1_767_261_600_000i64 + 4 * 60_000;
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    let evaluate = |out: &mut Vec<bool>| {
+        let mut accepted = 0;
+        for dt in [0, 60_000, 600_000, 3_600_000] {
+            Evaluator::segments(&jit, state, t0 + dt, out);
+            accepted += usize::from(jit.accepts(filtered, 0, &fields));
+        }
+        accepted
+    };
+    let before = allocations();
+    std::hint::black_box(vec![0u8; 1]);
+    assert!(allocations() > before, "the allocation counter counts");
+    evaluate(&mut b);
+    let before = allocations();
+    let accepted = evaluate(&mut b);
+    let used = allocations() - before;
+    assert_eq!(used, 0, "the JIT allocated {used} times while evaluating");
+    assert_eq!(accepted, 4);
+    interp.segments(state, t0, &mut a);
+    Evaluator::segments(&jit, state, t0, &mut b);
+    assert_eq!(a, b);
+    // Every helper ran: `busy` evaluates its whole `and` chain.
+    assert_eq!(b, [true, true, false, false]);
 }
