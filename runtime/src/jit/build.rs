@@ -81,6 +81,7 @@ pub fn compile(plan: &Plan, text_only: bool) -> Result<Output, String> {
     typing::check_plan(plan)?;
     let mut module = isa_module()?;
     let mut ids = HashMap::new();
+    let mut legend = String::from("; host helpers\n");
     for h in helpers::ALL {
         let (name, params, ret) = h.signature();
         let mut sig = module.make_signature();
@@ -89,8 +90,10 @@ pub fn compile(plan: &Plan, text_only: bool) -> Result<Output, String> {
         let id = module
             .declare_function(name, Linkage::Import, &sig)
             .map_err(|e| format!("cranelift: {e}"))?;
+        legend.push_str(&format!(";   u0:{} = {name}\n", id.as_u32()));
         ids.insert(h, id);
     }
+    legend.push('\n');
     let mut gate_purposes = Vec::new();
     for s in &plan.segments {
         if let Some(p) = s.purpose {
@@ -108,7 +111,7 @@ pub fn compile(plan: &Plan, text_only: bool) -> Result<Output, String> {
         fctx: FunctionBuilderContext::new(),
         cctx,
         gate_purposes,
-        text: text_only.then(String::new),
+        text: text_only.then_some(legend),
     };
     let filters = b.filters()?;
     let segments = b.segments()?;
