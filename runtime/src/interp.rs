@@ -323,7 +323,7 @@ pub fn aggregate<'e>(func: AggFunc, base: Base, entries: impl Iterator<Item = &'
 }
 
 /// Value identity for `distinct` and `most_frequent` (numeric equality for decimals).
-fn same(a: &Value, b: &Value) -> bool {
+pub(crate) fn same(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Float(x), Value::Float(y)) => x.to_bits() == y.to_bits() || x == y,
         _ => ops::equal(a, b),
