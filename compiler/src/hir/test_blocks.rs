@@ -25,17 +25,34 @@ fn step_names(prog: &Program, file: &str, kind: &StepKind, diags: &mut Vec<Diagn
                     for f in fields {
                         if ev.field(&f.name.name).is_none() {
                             diags.push(
-                                Diagnostic::new(codes::UNKNOWN_FIELD, format!("event `{}` has no field `{}`", ev.name, f.name.name), file, f.name.span)
-                                    .with_primary_label("unknown field")
-                                    .with_help(format!("fields of `{}`: {}", ev.name, list(ev.fields.iter().map(|f| f.name.as_str())))),
+                                Diagnostic::new(
+                                    codes::UNKNOWN_FIELD,
+                                    format!("event `{}` has no field `{}`", ev.name, f.name.name),
+                                    file,
+                                    f.name.span,
+                                )
+                                .with_primary_label("unknown field")
+                                .with_help(format!(
+                                    "fields of `{}`: {}",
+                                    ev.name,
+                                    list(ev.fields.iter().map(|f| f.name.as_str()))
+                                )),
                             );
                         }
                     }
                 }
                 None => diags.push(
-                    Diagnostic::new(codes::UNKNOWN_EVENT, format!("unknown event `{}`", event.name), file, event.span)
-                        .with_primary_label("not a declared event")
-                        .with_help(format!("declared events: {}", list(prog.events.iter().map(|e| e.name.as_str())))),
+                    Diagnostic::new(
+                        codes::UNKNOWN_EVENT,
+                        format!("unknown event `{}`", event.name),
+                        file,
+                        event.span,
+                    )
+                    .with_primary_label("not a declared event")
+                    .with_help(format!(
+                        "declared events: {}",
+                        list(prog.events.iter().map(|e| e.name.as_str()))
+                    )),
                 ),
             }
         }
@@ -43,7 +60,9 @@ fn step_names(prog: &Program, file: &str, kind: &StepKind, diags: &mut Vec<Diagn
             id_types(prog, file, ids, diags);
             attributes(prog, file, attrs, diags);
         }
-        StepKind::Consent { ids, .. } | StepKind::Forget { ids } => id_types(prog, file, ids, diags),
+        StepKind::Consent { ids, .. } | StepKind::Forget { ids } => {
+            id_types(prog, file, ids, diags)
+        }
         StepKind::ExpectMember { id, segment, .. } => {
             id_types(prog, file, std::slice::from_ref(id), diags);
             if prog.segment(&segment.name).is_none() {
@@ -63,9 +82,17 @@ fn id_types(prog: &Program, file: &str, ids: &[IdValue], diags: &mut Vec<Diagnos
     for id in ids {
         if !prog.identity.iter().any(|t| t.name == id.id_type.name) {
             diags.push(
-                Diagnostic::new(codes::UNKNOWN_ID_TYPE, format!("unknown identifier type `{}`", id.id_type.name), file, id.id_type.span)
-                    .with_primary_label("not an identifier type of the project")
-                    .with_help(format!("identifier types: {}", list(prog.identity.iter().map(|t| t.name.as_str())))),
+                Diagnostic::new(
+                    codes::UNKNOWN_ID_TYPE,
+                    format!("unknown identifier type `{}`", id.id_type.name),
+                    file,
+                    id.id_type.span,
+                )
+                .with_primary_label("not an identifier type of the project")
+                .with_help(format!(
+                    "identifier types: {}",
+                    list(prog.identity.iter().map(|t| t.name.as_str()))
+                )),
             );
         }
     }
@@ -75,9 +102,17 @@ fn attributes(prog: &Program, file: &str, attrs: &[FieldValue], diags: &mut Vec<
     for a in attrs {
         if prog.attr(&a.name.name).is_none() {
             diags.push(
-                Diagnostic::new(codes::UNKNOWN_ATTR, format!("unknown profile attribute `{}`", a.name.name), file, a.name.span)
-                    .with_primary_label("not declared in a `profile` block")
-                    .with_help(format!("declare it: `profile {{ {}: string? }}`", a.name.name)),
+                Diagnostic::new(
+                    codes::UNKNOWN_ATTR,
+                    format!("unknown profile attribute `{}`", a.name.name),
+                    file,
+                    a.name.span,
+                )
+                .with_primary_label("not declared in a `profile` block")
+                .with_help(format!(
+                    "declare it: `profile {{ {}: string? }}`",
+                    a.name.name
+                )),
             );
         }
     }
@@ -89,9 +124,14 @@ fn unknown_target(prog: &Program, file: &str, name: &Ident, what: &str) -> Diagn
     } else {
         list(prog.traits.iter().map(|t| t.name.as_str()))
     };
-    Diagnostic::new(codes::UNKNOWN_TEST_TARGET, format!("this test expects unknown {what} `{}`", name.name), file, name.span)
-        .with_primary_label(format!("not a {what} of the project"))
-        .with_help(format!("{what}s: {known}"))
+    Diagnostic::new(
+        codes::UNKNOWN_TEST_TARGET,
+        format!("this test expects unknown {what} `{}`", name.name),
+        file,
+        name.span,
+    )
+    .with_primary_label(format!("not a {what} of the project"))
+    .with_help(format!("{what}s: {known}"))
 }
 
 fn list<'a>(names: impl Iterator<Item = &'a str>) -> String {

@@ -29,7 +29,6 @@ use crate::diagnostics::{codes, Diagnostic, Location, Severity};
 pub const SARIF_SCHEMA: &str =
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
 
-
 #[derive(Serialize)]
 struct Log<'a> {
     #[serde(rename = "$schema")]
