@@ -1,5 +1,5 @@
 //! Latency from a one-character edit to fresh diagnostics, in a generated workspace
-//! of about 5,000 lines (40 files), through the in-process server (JSON-RPC through
+//! of about 5,000 lines (55 files), through the in-process server (JSON-RPC through
 //! tower's `Service`, as the tests drive it). Run:
 //!
 //!     cargo bench -p seg-lsp --bench edit_latency
