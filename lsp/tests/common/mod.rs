@@ -211,6 +211,13 @@ impl TestClient {
     }
 }
 
+impl Drop for TestClient {
+    /// Removes the temporary workspace directory.
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.root);
+    }
+}
+
 /// Pretty JSON text (serde_json's own printer: exact numbers).
 pub fn pretty(v: &Value) -> String {
     serde_json::to_string_pretty(v).unwrap()
