@@ -1,1 +1,0 @@
-//! Editor analyses over the database: symbols, definitions, references, hover, completion.
