@@ -35,6 +35,10 @@ fn bench_prints_a_row_per_mode_and_the_engines_agree() {
     assert!(out.contains("| interpreter |"), "{out}");
     if out.contains("| JIT |") {
         assert!(out.contains("outputs identical: yes"), "{out}");
+        assert!(
+            out.contains("evaluation core over the first 400 events"),
+            "{out}"
+        );
     } else {
         assert!(out.contains("JIT unavailable"), "{out}");
     }
