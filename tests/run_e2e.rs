@@ -34,7 +34,34 @@ fn lines(text: &str) -> Vec<serde_json::Value> {
         .collect()
 }
 
+/// Runs `project` over `events` with the JIT and with the interpreter, asserts that
+/// both produce the same output, and returns it.
 fn run(project: &str, events: &str, extra: &[&str]) -> Run {
+    let jit = run_on("jit", project, events, extra);
+    let interp = run_on("interp", project, events, extra);
+    let without_seconds = |r: &Run| {
+        let mut s = r.summary.clone();
+        s.as_object_mut().unwrap().remove("seconds");
+        s
+    };
+    assert_eq!(
+        jit.changes, interp.changes,
+        "changes differ between engines"
+    );
+    assert_eq!(jit.dead, interp.dead, "dead letters differ between engines");
+    assert_eq!(
+        jit.snapshot, interp.snapshot,
+        "snapshots differ between engines"
+    );
+    assert_eq!(
+        jit.audit, interp.audit,
+        "audit records differ between engines"
+    );
+    assert_eq!(without_seconds(&jit), without_seconds(&interp));
+    jit
+}
+
+fn run_on(engine: &str, project: &str, events: &str, extra: &[&str]) -> Run {
     let dir = tempfile_dir();
     let input = dir.join("in.ndjson");
     std::fs::write(&input, events).unwrap();
@@ -57,6 +84,7 @@ fn run(project: &str, events: &str, extra: &[&str]) -> Run {
         .arg(&snap)
         .arg("--audit")
         .arg(&audit)
+        .args(["--engine", engine])
         .args(extra)
         .output()
         .unwrap();
