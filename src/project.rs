@@ -6,6 +6,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use seg_compiler::db::{self, Database, Project};
+use seg_compiler::ir::Plan;
 
 /// A project loaded from disk.
 pub struct Loaded {
@@ -24,6 +25,10 @@ impl Loaded {
     }
     pub fn checked(&self) -> &db::Checked {
         db::check_project(&self.db, self.project)
+    }
+    /// The plan, when the project has no errors.
+    pub fn plan(&self) -> Option<&Plan> {
+        db::plan(&self.db, self.project).as_ref()
     }
 }
 

@@ -6,11 +6,10 @@ use std::fs::File;
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 
-use seg_compiler::db;
 use seg_runtime::exec::time::parse_rfc3339;
 use seg_runtime::executor::{Executor, MemorySink};
 
-use crate::{project, Outcome};
+use crate::Outcome;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -31,12 +30,11 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> Outcome {
-    let loaded = match project::load(&a.dir) {
+    let loaded = match super::load_runnable(&a.dir) {
         Ok(l) => l,
-        Err(e) => return super::usage_error(&e),
+        Err(o) => return o,
     };
-    let Some(plan) = db::plan(&loaded.db, loaded.project) else {
-        super::print_diagnostics(&loaded, &loaded.checked().diagnostics);
+    let Some(plan) = loaded.plan() else {
         return Outcome::Failed;
     };
     let Some(segment) = plan.segments.iter().position(|s| s.name == a.segment) else {

@@ -26,6 +26,17 @@ pub fn print_diagnostics(loaded: &Loaded, diags: &[Diagnostic]) {
     eprint!("{text}");
 }
 
+/// Loads a project that must compile (`run`, `test`, `explain`, `bench`): a load
+/// error is a usage error, compile errors are printed and fail the command.
+pub fn load_runnable(dir: &std::path::Path) -> Result<Loaded, crate::Outcome> {
+    let loaded = crate::project::load(dir).map_err(|e| usage_error(&e))?;
+    if loaded.plan().is_none() {
+        print_diagnostics(&loaded, &loaded.checked().diagnostics);
+        return Err(crate::Outcome::Failed);
+    }
+    Ok(loaded)
+}
+
 /// Reports a usage or IO error.
 pub fn usage_error(msg: &str) -> crate::Outcome {
     eprintln!("error: {msg}");

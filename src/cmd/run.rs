@@ -10,7 +10,6 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressStyle};
-use seg_compiler::db;
 use seg_compiler::ir::Plan;
 use seg_runtime::exec::output;
 use seg_runtime::exec::time::{parse_duration, parse_until, Until};
@@ -18,7 +17,7 @@ use seg_runtime::executor::{Change, Executor, Sink, Stats};
 
 use super::engine::{Engine, EngineChoice};
 use super::lines::{self, Line};
-use crate::{project, Outcome};
+use crate::Outcome;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -133,12 +132,11 @@ fn create(path: &Option<PathBuf>, default: fn() -> Box<dyn Write>) -> io::Result
 }
 
 pub fn run(a: Args) -> Outcome {
-    let loaded = match project::load(&a.dir) {
+    let loaded = match super::load_runnable(&a.dir) {
         Ok(l) => l,
-        Err(e) => return super::usage_error(&e),
+        Err(o) => return o,
     };
-    let Some(plan) = db::plan(&loaded.db, loaded.project) else {
-        super::print_diagnostics(&loaded, &loaded.checked().diagnostics);
+    let Some(plan) = loaded.plan() else {
         return Outcome::Failed;
     };
     let max_delay = match parse_duration(&a.max_delay) {

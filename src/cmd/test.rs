@@ -3,12 +3,11 @@
 
 use std::path::PathBuf;
 
-use seg_compiler::db;
 use seg_compiler::diagnostics::Diagnostic;
 use seg_runtime::harness;
 
 use super::engine::{Engine, EngineChoice};
-use crate::{project, Outcome};
+use crate::Outcome;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -21,15 +20,14 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> Outcome {
-    let loaded = match project::load(&a.dir) {
+    let loaded = match super::load_runnable(&a.dir) {
         Ok(l) => l,
-        Err(e) => return super::usage_error(&e),
+        Err(o) => return o,
     };
-    let checked = loaded.checked();
-    let Some(plan) = db::plan(&loaded.db, loaded.project) else {
-        super::print_diagnostics(&loaded, &checked.diagnostics);
+    let Some(plan) = loaded.plan() else {
         return Outcome::Failed;
     };
+    let checked = loaded.checked();
     let engine = Engine::new(plan, a.engine);
     let mut failures = Vec::new();
     let (mut passed, mut failed) = (0, 0);

@@ -14,14 +14,13 @@ use std::io;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use seg_compiler::db;
 use seg_compiler::ir::Plan;
 use seg_runtime::exec::decode;
 use seg_runtime::executor::{Change, Evaluator, Executor, Sink};
 
 use super::engine::{Engine, EngineChoice};
 use super::lines::{self, Line};
-use crate::{project, Outcome};
+use crate::Outcome;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -90,12 +89,11 @@ pub fn run(a: Args) -> Outcome {
     if a.runs == 0 {
         return super::usage_error("--runs must be at least 1");
     }
-    let loaded = match project::load(&a.dir) {
+    let loaded = match super::load_runnable(&a.dir) {
         Ok(l) => l,
-        Err(e) => return super::usage_error(&e),
+        Err(o) => return o,
     };
-    let Some(plan) = db::plan(&loaded.db, loaded.project) else {
-        super::print_diagnostics(&loaded, &loaded.checked().diagnostics);
+    let Some(plan) = loaded.plan() else {
         return Outcome::Failed;
     };
     let jit = Engine::new(plan, EngineChoice::Jit);
