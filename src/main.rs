@@ -5,12 +5,6 @@
 mod cmd;
 mod project;
 
-/// mimalloc: a streaming run creates and frees millions of small objects (decoded
-/// messages, store entries, profiles), where it is markedly faster than the system
-/// allocator.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 use std::process::ExitCode;
 
 use clap::error::ErrorKind;
