@@ -285,6 +285,7 @@ fn emit(
         Body::Segments => {
             let out = out.ok_or("no output parameter")?;
             let order = typing::topo_order(plan, typing::plan_roots(plan, true))?;
+            g.lazy_traits = true;
             g.nodes(&order)?;
             for i in 0..plan.segments.len() {
                 let v = g

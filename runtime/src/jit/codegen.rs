@@ -16,7 +16,7 @@ use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::{
     types, AbiParam, Block, BlockArg, FuncRef, InstBuilder, MemFlagsData, Type, Value as IrValue,
 };
-use cranelift_frontend::FunctionBuilder;
+use cranelift_frontend::{FunctionBuilder, Variable};
 use cranelift_jit::JITModule;
 use cranelift_module::{FuncId, Module};
 use seg_compiler::hir::{AggFunc, Helper};
@@ -74,6 +74,14 @@ fn word_types(ty: Ty) -> &'static [Type] {
 /// Imported helpers: their ids in the module.
 pub type HelperIds = HashMap<H, FuncId>;
 
+/// The variables of a trait computed on demand: whether it has been computed on
+/// this path (zero until then), and its value once the first site has fixed its type.
+#[derive(Clone)]
+struct Lazy {
+    done: Variable,
+    value: Option<(Ty, Variable, Vec<Variable>)>,
+}
+
 pub struct Gen<'a, 'f> {
     pub b: FunctionBuilder<'f>,
     module: &'a mut JITModule,
@@ -87,6 +95,10 @@ pub struct Gen<'a, 'f> {
     pub ctx: IrValue,
     traits: Vec<Option<V>>,
     segs: Vec<Option<V>>,
+    /// In the segments function, traits are computed where first needed (behind
+    /// the same short-circuits as in the interpreter) and kept in variables.
+    pub lazy_traits: bool,
+    lazy: Vec<Option<Lazy>>,
     /// Purposes of gated segments; bit k of `Ctx::gates` is `gate_purposes[k]`.
     gate_purposes: Vec<usize>,
 }
@@ -120,6 +132,8 @@ impl<'a, 'f> Gen<'a, 'f> {
             ctx,
             traits: vec![None; plan.traits.len()],
             segs: vec![None; plan.segments.len()],
+            lazy_traits: false,
+            lazy: vec![None; plan.traits.len()],
             gate_purposes,
         }
     }
@@ -295,6 +309,7 @@ impl<'a, 'f> Gen<'a, 'f> {
     pub fn nodes(&mut self, order: &[Node]) -> Result<(), String> {
         for n in order {
             match *n {
+                Node::Trait(_) if self.lazy_traits => {}
                 Node::Trait(i) => {
                     let e = &self.plan.traits.get(i).ok_or("missing trait")?.expr;
                     let v = self.expr(e, 0)?;
@@ -506,9 +521,65 @@ impl<'a, 'f> Gen<'a, 'f> {
     }
 
     fn reference(&mut self, n: Node) -> Result<V, String> {
+        if let (Node::Trait(i), true) = (n, self.lazy_traits) {
+            return self.lazy_trait(i);
+        }
         self.node_value(n)
             .cloned()
             .ok_or_else(|| format!("{n:?} is used before it is computed"))
+    }
+
+    /// Trait `i`, computed at this site unless a path to it already computed it.
+    fn lazy_trait(&mut self, i: usize) -> Result<V, String> {
+        let e = &self.plan.traits.get(i).ok_or("missing trait")?.expr;
+        let slot = self.lazy.get_mut(i).ok_or("missing trait")?;
+        let lazy = match slot {
+            Some(l) => l.clone(),
+            None => {
+                let done = self.b.declare_var(types::I8);
+                let l = Lazy { done, value: None };
+                *slot = Some(l.clone());
+                l
+            }
+        };
+        let flag = self.b.use_var(lazy.done);
+        let compute = self.b.create_block();
+        let have = self.b.create_block();
+        self.b.ins().brif(flag, have, &[], compute, &[]);
+        self.b.switch_to_block(compute);
+        let v = self.expr(e, 0)?;
+        let (ty, present, words) = match lazy.value {
+            Some(vars) => vars,
+            None => {
+                let present = self.b.declare_var(types::I8);
+                let words = word_types(v.ty)
+                    .iter()
+                    .map(|t| self.b.declare_var(*t))
+                    .collect::<Vec<_>>();
+                let vars = (v.ty, present, words);
+                if let Some(Some(l)) = self.lazy.get_mut(i) {
+                    l.value = Some(vars.clone());
+                }
+                vars
+            }
+        };
+        if v.ty != ty || v.w.len() != words.len() {
+            return Err(format!("trait {i} has two native types"));
+        }
+        self.b.def_var(present, v.present);
+        for (var, w) in words.iter().zip(&v.w) {
+            self.b.def_var(*var, *w);
+        }
+        let one = self.i8c(1);
+        self.b.def_var(lazy.done, one);
+        self.b.ins().jump(have, &[]);
+        self.b.switch_to_block(have);
+        Ok(V {
+            ty,
+            present: self.b.use_var(present),
+            w: words.iter().map(|w| self.b.use_var(*w)).collect(),
+            konst: None,
+        })
     }
 
     fn window_args(&mut self, window: Option<i64>) -> (IrValue, IrValue) {
