@@ -206,7 +206,7 @@ fn mutate(text: &str, muts: &[Mutation]) -> String {
                 pieces[a].1 = std::mem::replace(&mut pieces[b].1, ta);
             }
             Mutation::Replace(i, w) => {
-                pieces[i.index(n)].1 = SOUP[w.index(SOUP.len())].to_string();
+                pieces[i.index(n)].1 = soup_words()[w.index(soup_words().len())].to_string();
             }
         }
     }
@@ -221,46 +221,9 @@ fn mutate(text: &str, muts: &[Mutation]) -> String {
 
 // ------------------------------------------------------------------ token soup
 
-/// Words and symbols of the language, including malformed literals.
-const SOUP: &[&str] = &[
-    "event",
-    "for",
-    "retain",
-    "pii",
-    "identity",
-    "priority",
-    "limit",
-    "normalize",
-    "hash",
-    "purpose",
-    "basis",
-    "consent",
-    "legitimate_interest",
-    "category",
-    "profile",
-    "trait",
-    "segment",
-    "holdout",
-    "test",
-    "at",
-    "expect",
-    "in",
-    "not",
-    "and",
-    "or",
-    "then",
-    "within",
-    "any",
-    "true",
-    "false",
-    "none",
-    "int",
-    "float",
-    "decimal",
-    "bool",
-    "string",
-    "duration",
-    "timestamp",
+/// Words and symbols of the language besides its keywords, including malformed
+/// literals.
+const NON_KEYWORDS: &[&str] = &[
     "identify",
     "forget",
     "count",
@@ -345,11 +308,17 @@ const SOUP: &[&str] = &[
     "!",
 ];
 
+/// Every keyword and every entry of `NON_KEYWORDS`.
+fn soup_words() -> &'static [&'static str] {
+    static WORDS: OnceLock<Vec<&'static str>> = OnceLock::new();
+    WORDS.get_or_init(|| KEYWORDS.iter().chain(NON_KEYWORDS).copied().collect())
+}
+
 fn soup() -> impl Strategy<Value = String> {
     prop::collection::vec((any::<Index>(), 0..4u8), 0..120).prop_map(|toks| {
         let mut s = String::new();
         for (w, sep) in toks {
-            s.push_str(SOUP[w.index(SOUP.len())]);
+            s.push_str(soup_words()[w.index(soup_words().len())]);
             s.push_str(match sep {
                 0 => "",
                 1 | 2 => " ",

@@ -1036,21 +1036,7 @@ impl<'p, 'a> Typeck<'p, 'a> {
             None
         };
         let Some(base) = base else {
-            self.err(
-                Diagnostic::new(
-                    codes::TYPE_MISMATCH,
-                    format!(
-                        "`{}` cannot be applied to `{}` and `{}`",
-                        op.symbol(),
-                        l.ty,
-                        r.ty
-                    ),
-                    cx.file,
-                    l.span.to(r.span),
-                )
-                .with_label(cx.file, l.span, format!("this is `{}`", l.ty))
-                .with_label(cx.file, r.span, format!("this is `{}`", r.ty)),
-            );
+            self.err(operand_mismatch(op, &l, &r, cx.file, l.span.to(r.span)));
             return None;
         };
         Some((convert(l, base), convert(r, base), base))
@@ -1120,22 +1106,7 @@ impl<'p, 'a> Typeck<'p, 'a> {
         }
         let result = arith_result(op, l.ty.base, r.ty.base);
         let Some((operand, base, conv)) = result else {
-            self.err(
-                Diagnostic::new(
-                    codes::TYPE_MISMATCH,
-                    format!(
-                        "`{}` cannot be applied to `{}` and `{}`",
-                        op.symbol(),
-                        l.ty,
-                        r.ty
-                    ),
-                    cx.file,
-                    span,
-                )
-                .with_label(cx.file, l.span, format!("this is `{}`", l.ty))
-                .with_label(cx.file, r.span, format!("this is `{}`", r.ty))
-                .with_help(arith_help(op)),
-            );
+            self.err(operand_mismatch(op, &l, &r, cx.file, span).with_help(arith_help(op)));
             return Expr::error(span);
         };
         let optional = match op {
@@ -1230,6 +1201,23 @@ impl<'p, 'a> Typeck<'p, 'a> {
             span,
         }
     }
+}
+
+/// E0301 for a binary operator whose operand types do not fit, labelling both.
+fn operand_mismatch(op: BinOp, l: &Expr, r: &Expr, file: &str, span: Span) -> Diagnostic {
+    Diagnostic::new(
+        codes::TYPE_MISMATCH,
+        format!(
+            "`{}` cannot be applied to `{}` and `{}`",
+            op.symbol(),
+            l.ty,
+            r.ty
+        ),
+        file,
+        span,
+    )
+    .with_label(file, l.span, format!("this is `{}`", l.ty))
+    .with_label(file, r.span, format!("this is `{}`", r.ty))
 }
 
 fn helper(name: &str) -> Option<Helper> {

@@ -12,28 +12,6 @@ use serde::Serialize;
 
 use super::time::write_ts;
 
-/// Why a membership changed (the optional `"cause"` field).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Cause {
-    Event,
-    Time,
-    Consent,
-    Merge,
-    Erase,
-}
-
-impl Cause {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Cause::Event => "event",
-            Cause::Time => "time",
-            Cause::Consent => "consent",
-            Cause::Merge => "merge",
-            Cause::Erase => "erase",
-        }
-    }
-}
-
 /// A JSON string literal (escaped as serde_json does).
 fn string(buf: &mut Vec<u8>, s: &str) {
     // Writing into a Vec cannot fail, and a &str always serialises.
@@ -158,15 +136,7 @@ mod tests {
     fn change_lines() {
         let mut b = Vec::new();
         write_change(&mut b, "user_id:u1", "high_intent", true, T, false, None);
-        write_change(
-            &mut b,
-            "user_id:ü",
-            "s",
-            false,
-            T + 5,
-            true,
-            Some(Cause::Time.as_str()),
-        );
+        write_change(&mut b, "user_id:ü", "s", false, T + 5, true, Some("time"));
         assert_eq!(
             text(b),
             "{\"profile\":\"user_id:u1\",\"segment\":\"high_intent\",\"change\":\"enter\",\"at\":\"2026-01-01T10:00:00.000Z\"}\n\
@@ -186,19 +156,6 @@ mod tests {
              {\"line\":2,\"reason\":\"invalid_json\",\"detail\":\"eof\",\"raw\":\"{\\\"a\\\":é\\t\\u0001\"}\n\
              {\"erased\":\"user_id:u1\",\"at\":\"2026-01-01T10:00:00.000Z\"}\n"
         );
-    }
-
-    #[test]
-    fn causes() {
-        let all = [
-            Cause::Event,
-            Cause::Time,
-            Cause::Consent,
-            Cause::Merge,
-            Cause::Erase,
-        ];
-        let names: Vec<&str> = all.iter().map(|c| c.as_str()).collect();
-        assert_eq!(names, ["event", "time", "consent", "merge", "erase"]);
     }
 
     #[test]

@@ -69,3 +69,21 @@ impl Sink for MemorySink {
         self.audits.push((erased.to_string(), at));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn causes() {
+        let all = [
+            Cause::Event,
+            Cause::Time,
+            Cause::Consent,
+            Cause::Merge,
+            Cause::Erase,
+        ];
+        let names: Vec<&str> = all.iter().map(|c| c.as_str()).collect();
+        assert_eq!(names, ["event", "time", "consent", "merge", "erase"]);
+    }
+}
