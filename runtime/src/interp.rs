@@ -2,6 +2,8 @@
 //! state. Written for clarity; it is the oracle the JIT must match bit for bit.
 //! It never mutates state: updates, pruning and merging are in `state`.
 
+use std::cell::RefCell;
+
 use seg_compiler::hir::{AggFunc, Base, Helper};
 use seg_compiler::ir::plan::{Expr, Plan, StoreKind};
 use seg_compiler::ir::schema::Basis;
@@ -15,9 +17,13 @@ use crate::value::Value;
 /// Evaluates a plan's filters, traits and segments.
 pub struct Interpreter<'p> {
     pub plan: &'p Plan,
+    /// The memo of `segments`, kept between calls so that evaluating a profile
+    /// allocates nothing once warm.
+    memo: RefCell<Memo>,
 }
 
 /// Memo of one evaluation at one instant: traits and segments are computed once.
+#[derive(Default)]
 struct Memo {
     traits: Vec<Option<Value>>,
     segments: Vec<Option<bool>>,
@@ -64,14 +70,23 @@ impl FilterEval for Interpreter<'_> {
 
 impl<'p> Interpreter<'p> {
     pub fn new(plan: &'p Plan) -> Self {
-        Interpreter { plan }
+        Interpreter {
+            plan,
+            memo: RefCell::default(),
+        }
     }
 
     fn memo(&self) -> Memo {
-        Memo {
-            traits: vec![None; self.plan.traits.len()],
-            segments: vec![None; self.plan.segments.len()],
-        }
+        let mut memo = Memo::default();
+        self.reset(&mut memo);
+        memo
+    }
+
+    fn reset(&self, memo: &mut Memo) {
+        memo.traits.clear();
+        memo.traits.resize(self.plan.traits.len(), None);
+        memo.segments.clear();
+        memo.segments.resize(self.plan.segments.len(), None);
     }
 
     /// Consent-gated membership of every segment at `t`, into `out`.
@@ -81,10 +96,16 @@ impl<'p> Interpreter<'p> {
             t,
             fields: &[],
         };
-        let mut memo = self.memo();
+        let mut fresh = Memo::default();
+        let mut held = self.memo.try_borrow_mut();
+        let memo = match held.as_mut() {
+            Ok(m) => &mut **m,
+            Err(_) => &mut fresh,
+        };
+        self.reset(memo);
         out.clear();
         for i in 0..self.plan.segments.len() {
-            out.push(self.segment(i, &cx, &mut memo));
+            out.push(self.segment(i, &cx, memo));
         }
     }
 
