@@ -5,7 +5,7 @@
 //! reports one cycle per back edge, so every cycle is broken once each reported one
 //! is, and no cycle is reported twice. Events, `any` and unknown names are not nodes.
 
-use foldhash::HashMap;
+use foldhash::{HashMap, HashSet};
 
 use super::index::{Definition, ProjectIndex};
 use super::walk::{refs, Target};
@@ -24,6 +24,24 @@ pub fn check(ix: &ProjectIndex<'_>, diags: &mut Vec<Diagnostic>) {
     for n in 0..graph.nodes.len() {
         search.visit(n);
     }
+}
+
+/// The names of the traits and segments on a cycle.
+pub fn on_cycles<'a>(ix: &ProjectIndex<'a>) -> HashSet<&'a str> {
+    let graph = Graph::new(ix);
+    let edges: Vec<Vec<usize>> = graph
+        .edges
+        .iter()
+        .map(|out| out.iter().map(|e| e.to).collect())
+        .collect();
+    let on = crate::hir::cyclic::on_cycle(&edges);
+    graph
+        .nodes
+        .iter()
+        .zip(on)
+        .filter(|(_, on)| *on)
+        .map(|(d, _)| d.name().name.as_str())
+        .collect()
 }
 
 /// An edge: the target node and the span of the reference (in the source's file).

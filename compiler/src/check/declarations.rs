@@ -387,7 +387,7 @@ fn implicit(e: &ast::EventDecl) -> &'static str {
     }
 }
 
-fn wire_names(ix: &ProjectIndex<'_>, diags: &mut Vec<Diagnostic>) {
+pub(crate) fn wire_names(ix: &ProjectIndex<'_>, diags: &mut Vec<Diagnostic>) {
     let mut seen: HashMap<&str, Decl<'_, ast::EventDecl>> = HashMap::new();
     for ev in ix.events.iter() {
         let (name, span) = wire(ev.decl);

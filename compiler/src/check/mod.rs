@@ -22,7 +22,7 @@ pub mod purposes;
 pub mod retention;
 pub mod walk;
 
-use crate::diagnostics::{self, Diagnostic};
+use crate::diagnostics::{self, codes, Diagnostic};
 use crate::syntax::ast;
 
 pub use index::ProjectIndex;
@@ -37,6 +37,22 @@ pub fn check_project(files: &[(&str, &ast::File)]) -> Vec<Diagnostic> {
     purposes::check(&ix, &mut diags);
     pii::check(&ix, &mut diags);
     retention::check(&ix, &mut diags);
+    diagnostics::sort(&mut diags);
+    diags
+}
+
+/// The codes of the rules that need every declaration of the project at once. A
+/// file checked with only the declarations it uses leaves these out; the project's
+/// check adds them from `check_project_wide`.
+pub const PROJECT_WIDE: &[&str] = &[codes::DUPLICATE, codes::DUPLICATE_WIRE, codes::CYCLE];
+
+/// Duplicate names (E0202), shared wire names (E0212) and cycles (E0209), sorted.
+pub fn check_project_wide(files: &[(&str, &ast::File)]) -> Vec<Diagnostic> {
+    let ix = ProjectIndex::new(files);
+    let mut diags = Vec::new();
+    crate::hir::resolve::check_duplicates(files, &mut diags);
+    declarations::wire_names(&ix, &mut diags);
+    cycles::check(&ix, &mut diags);
     diagnostics::sort(&mut diags);
     diags
 }

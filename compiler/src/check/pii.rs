@@ -6,9 +6,10 @@
 //! parentheses and references to other traits. `count`, `distinct`, `since`,
 //! comparisons, `in`, boolean operators, sequences, segments and filters yield no
 //! field value and never leak. Segments only output membership and are not
-//! checked. Unknown names and fields are skipped.
+//! checked. Unknown names and fields are skipped, and so are references to traits
+//! on a cycle (E0209): what they carry would depend on where the cycle is entered.
 
-use foldhash::{HashMap, HashMapExt};
+use foldhash::{HashMap, HashMapExt, HashSet};
 
 use super::index::{Definition, ProjectIndex};
 use super::walk::{event_source, resolve, Target};
@@ -23,6 +24,7 @@ pub fn check(ix: &ProjectIndex<'_>, diags: &mut Vec<Diagnostic>) {
     let mut cx = Cx {
         ix,
         memo: HashMap::new(),
+        cyclic: super::cycles::on_cycles(ix),
     };
     for t in ix.traits.iter() {
         for leak in cx.leaks(t.file, &t.decl.expr) {
@@ -55,6 +57,8 @@ struct Cx<'i, 'a> {
     ix: &'i ProjectIndex<'a>,
     /// Trait name → its first leak (None while being computed or when clean).
     memo: HashMap<&'a str, Option<Leak<'a>>>,
+    /// Traits and segments on a cycle.
+    cyclic: HashSet<&'a str>,
 }
 
 impl<'a> Cx<'_, 'a> {
@@ -137,6 +141,9 @@ impl<'a> Cx<'_, 'a> {
             return None;
         };
         let name: &'a str = &t.decl.name.name;
+        if self.cyclic.contains(name) {
+            return None;
+        }
         let inner = match self.memo.get(name) {
             Some(done) => *done,
             None => {

@@ -96,20 +96,30 @@ impl Diagnostic {
     }
 }
 
-/// Sorts diagnostics by file, then position, then code, for stable output.
+/// Sorts diagnostics by file, then position, then code, for stable output; ties
+/// are broken by the texts and labels, so the order never depends on the order the
+/// rules ran in.
 pub fn sort(diags: &mut [Diagnostic]) {
-    diags.sort_by(|a, b| {
+    fn head(d: &Diagnostic) -> (&str, u32, u32, &str, &str, &str, Option<&str>) {
+        let at = &d.location;
+        let help = d.help.as_deref();
         (
-            &a.location.file,
-            a.location.span.start,
-            a.location.span.end,
-            a.code,
+            &at.file,
+            at.span.start,
+            at.span.end,
+            d.code,
+            &d.message,
+            &d.primary_label,
+            help,
         )
-            .cmp(&(
-                &b.location.file,
-                b.location.span.start,
-                b.location.span.end,
-                b.code,
-            ))
+    }
+    fn label(l: &Label) -> (&str, u32, u32, &str) {
+        let at = &l.location;
+        (&at.file, at.span.start, at.span.end, &l.message)
+    }
+    diags.sort_by(|a, b| {
+        head(a)
+            .cmp(&head(b))
+            .then_with(|| a.labels.iter().map(label).cmp(b.labels.iter().map(label)))
     });
 }

@@ -6,6 +6,7 @@
 //! (E03xx, W0301) diagnostics. Project-wide rules (purposes, PII, retention, cycles)
 //! are in `check`. This module does no IO.
 
+pub(crate) mod cyclic;
 pub mod expr;
 pub mod resolve;
 pub mod test_blocks;
@@ -105,6 +106,27 @@ pub struct Program {
     pub traits: Vec<Trait>,
     pub segments: Vec<Segment>,
     pub tests: Vec<Test>,
+}
+
+/// Names of the project's events, traits and segments in project order,
+/// duplicates included: what suggestions and "declared …" lists in diagnostics
+/// offer. A file checked on its own is given the whole project's catalog.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Catalog {
+    pub events: Vec<String>,
+    pub traits: Vec<String>,
+    pub segments: Vec<String>,
+}
+
+impl Catalog {
+    /// The catalog of a program's own declarations.
+    pub fn of(prog: &Program) -> Catalog {
+        Catalog {
+            events: prog.events.iter().map(|e| e.name.clone()).collect(),
+            traits: prog.traits.iter().map(|t| t.name.clone()).collect(),
+            segments: prog.segments.iter().map(|s| s.name.clone()).collect(),
+        }
+    }
 }
 
 impl Program {

@@ -8,7 +8,7 @@
 use foldhash::{HashMap, HashMapExt};
 
 use super::typeck::Typeck;
-use super::{Attr, Event, Field, Program, Purpose, Segment, Site, Test, Trait, Type};
+use super::{Attr, Catalog, Event, Field, Program, Purpose, Segment, Site, Test, Trait, Type};
 use crate::diagnostics::{codes, Diagnostic};
 use crate::ir::schema::{Basis, IdTypeSchema, Normalizer, Schema};
 use crate::syntax::ast::{self, ItemKind};
@@ -21,6 +21,16 @@ pub(crate) struct Pending<'a, T> {
 
 /// Resolves and type-checks a project. `files` are (relative path, AST) pairs.
 pub fn build(files: &[(&str, &ast::File)]) -> (Program, Vec<Diagnostic>) {
+    build_in(files, None)
+}
+
+/// Resolves and type-checks `files`, offering the names of `catalog` (default: the
+/// program's own) in suggestions. A part of a project is checked with the whole
+/// project's catalog, so its diagnostics read as in the whole.
+pub fn build_in(
+    files: &[(&str, &ast::File)],
+    catalog: Option<&Catalog>,
+) -> (Program, Vec<Diagnostic>) {
     let mut diags = Vec::new();
     check_duplicates(files, &mut diags);
     let mut prog = Program::default();
@@ -55,9 +65,17 @@ pub fn build(files: &[(&str, &ast::File)]) -> (Program, Vec<Diagnostic>) {
     }
     prog.identity = identity.unwrap_or_else(Schema::default_identity);
     declare_traits_and_segments(&mut prog, &traits, &segments, &mut diags);
-    let mut tc = Typeck::new(&mut prog, &traits, &mut diags);
+    let own;
+    let catalog = match catalog {
+        Some(c) => c,
+        None => {
+            own = Catalog::of(&prog);
+            &own
+        }
+    };
+    let mut tc = Typeck::new(&mut prog, &traits, catalog, &mut diags);
     tc.check_all(&segments);
-    super::test_blocks::check(&prog, &mut diags);
+    super::test_blocks::check(&prog, catalog, &mut diags);
     (prog, diags)
 }
 
@@ -119,7 +137,7 @@ pub fn basis_points(text: &str) -> Option<u32> {
     int.checked_mul(100)?.checked_add(frac)
 }
 
-fn check_duplicates(files: &[(&str, &ast::File)], diags: &mut Vec<Diagnostic>) {
+pub(crate) fn check_duplicates(files: &[(&str, &ast::File)], diags: &mut Vec<Diagnostic>) {
     let mut seen: HashMap<&str, (&str, &ast::Ident)> = HashMap::new();
     for (file, ast) in files {
         for item in &ast.items {

@@ -2,20 +2,27 @@
 //! fields (E0204), profile attributes (E0206), and the segments and traits that
 //! expectations name (E0213). Values are checked when the test runs.
 
-use super::Program;
+use super::{Catalog, Program};
 use crate::diagnostics::{codes, Diagnostic};
 use crate::syntax::ast::{FieldValue, IdValue, Ident, StepKind};
 
 /// Diagnostics for every test step naming something the project does not declare.
-pub fn check(prog: &Program, diags: &mut Vec<Diagnostic>) {
+/// `catalog` gives the names listed in help lines.
+pub fn check(prog: &Program, catalog: &Catalog, diags: &mut Vec<Diagnostic>) {
     for test in &prog.tests {
         for step in &test.decl.steps {
-            step_names(prog, &test.file, &step.kind, diags);
+            step_names(prog, catalog, &test.file, &step.kind, diags);
         }
     }
 }
 
-fn step_names(prog: &Program, file: &str, kind: &StepKind, diags: &mut Vec<Diagnostic>) {
+fn step_names(
+    prog: &Program,
+    catalog: &Catalog,
+    file: &str,
+    kind: &StepKind,
+    diags: &mut Vec<Diagnostic>,
+) {
     match kind {
         StepKind::Track { ids, event, fields } => {
             id_types(prog, file, ids, diags);
@@ -51,7 +58,7 @@ fn step_names(prog: &Program, file: &str, kind: &StepKind, diags: &mut Vec<Diagn
                     .with_primary_label("not a declared event")
                     .with_help(format!(
                         "declared events: {}",
-                        list(prog.events.iter().map(|e| e.name.as_str()))
+                        list(catalog.events.iter().map(String::as_str))
                     )),
                 ),
             }
@@ -66,13 +73,13 @@ fn step_names(prog: &Program, file: &str, kind: &StepKind, diags: &mut Vec<Diagn
         StepKind::ExpectMember { id, segment, .. } => {
             id_types(prog, file, std::slice::from_ref(id), diags);
             if prog.segment(&segment.name).is_none() {
-                diags.push(unknown_target(prog, file, segment, "segment"));
+                diags.push(unknown_target(catalog, file, segment, "segment"));
             }
         }
         StepKind::ExpectTrait { id, name, .. } => {
             id_types(prog, file, std::slice::from_ref(id), diags);
             if prog.trait_index(&name.name).is_none() {
-                diags.push(unknown_target(prog, file, name, "trait"));
+                diags.push(unknown_target(catalog, file, name, "trait"));
             }
         }
     }
@@ -118,11 +125,11 @@ fn attributes(prog: &Program, file: &str, attrs: &[FieldValue], diags: &mut Vec<
     }
 }
 
-fn unknown_target(prog: &Program, file: &str, name: &Ident, what: &str) -> Diagnostic {
+fn unknown_target(catalog: &Catalog, file: &str, name: &Ident, what: &str) -> Diagnostic {
     let known = if what == "segment" {
-        list(prog.segments.iter().map(|s| s.name.as_str()))
+        list(catalog.segments.iter().map(String::as_str))
     } else {
-        list(prog.traits.iter().map(|t| t.name.as_str()))
+        list(catalog.traits.iter().map(String::as_str))
     };
     Diagnostic::new(
         codes::UNKNOWN_TEST_TARGET,

@@ -1,16 +1,16 @@
 //! Type checking of trait and segment expressions (§4, §5): resolves names, types
 //! every node, inserts numeric widenings, reads literals next to decimals exactly,
 //! and enforces the `since`, filter and `none` rules. Traits are checked on demand
-//! so a trait's type is known wherever it is referenced; a trait met again while it
-//! is being checked belongs to a cycle (reported by `check::cycles`) and types as
-//! `{unknown}`.
+//! so a trait's type is known wherever it is referenced; a reference to a trait on a
+//! cycle (reported by `check::cycles`) types as `{unknown}`, whichever trait of the
+//! cycle is checked first.
 
 use foldhash::{HashMap, HashMapExt};
 
 use super::expr::{AggFunc, DecLit, EventSrc, Expr, ExprKind, Helper, Lit, SrcEvent};
 use super::resolve::Pending;
 use super::types::{widen, Base, Type};
-use super::Program;
+use super::{Catalog, Program};
 use crate::diagnostics::{codes, Diagnostic};
 use crate::syntax::ast::{self, BinOp, Span, UnaryOp};
 
@@ -60,6 +60,9 @@ impl Names {
 
 pub(crate) struct Typeck<'p, 'a> {
     names: Names,
+    catalog: &'p Catalog,
+    /// Traits on a cycle: referenced, they type as `{unknown}`.
+    cyclic: Vec<bool>,
     prog: &'p mut Program,
     traits: &'p [(Pending<'a, ast::TraitDecl>, Option<String>)],
     state: Vec<State>,
@@ -70,12 +73,15 @@ impl<'p, 'a> Typeck<'p, 'a> {
     pub(crate) fn new(
         prog: &'p mut Program,
         traits: &'p [(Pending<'a, ast::TraitDecl>, Option<String>)],
+        catalog: &'p Catalog,
         diags: &'p mut Vec<Diagnostic>,
     ) -> Self {
         let state = vec![State::Pending; traits.len()];
         let names = Names::of(prog);
         Typeck {
             names,
+            catalog,
+            cyclic: Vec::new(),
             prog,
             traits,
             state,
@@ -87,6 +93,7 @@ impl<'p, 'a> Typeck<'p, 'a> {
         &mut self,
         segments: &[(Pending<'a, ast::SegmentDecl>, Option<String>)],
     ) {
+        self.find_cycles(segments);
         for i in 0..self.traits.len() {
             self.trait_type(i);
         }
@@ -118,8 +125,29 @@ impl<'p, 'a> Typeck<'p, 'a> {
         }
     }
 
-    /// The type of trait `i`, checking it first if needed.
+    fn find_cycles(&mut self, segments: &[(Pending<'a, ast::SegmentDecl>, Option<String>)]) {
+        let traits: Vec<&ast::Expr> = self.traits.iter().map(|(p, _)| &p.decl.expr).collect();
+        let segs: Vec<&ast::Expr> = segments.iter().map(|(p, _)| &p.decl.expr).collect();
+        let names = &self.names;
+        self.cyclic = super::cyclic::traits_on_cycles(&traits, &segs, |n| {
+            names
+                .traits
+                .get(n)
+                .copied()
+                .or_else(|| names.segments.get(n).map(|j| traits.len() + j))
+        });
+    }
+
+    /// The type of trait `i` where it is referenced, checking it first if needed.
     fn trait_type(&mut self, i: usize) -> Type {
+        let ty = self.checked_trait_type(i);
+        if self.cyclic.get(i) == Some(&true) {
+            return Type::ERROR;
+        }
+        ty
+    }
+
+    fn checked_trait_type(&mut self, i: usize) -> Type {
         match self.state.get(i) {
             Some(State::Done) => return self.prog.traits.get(i).map_or(Type::ERROR, |t| t.ty),
             Some(State::InProgress) | None => return Type::ERROR,
@@ -317,12 +345,7 @@ impl<'p, 'a> Typeck<'p, 'a> {
     }
 
     fn suggest(&self, n: &str) -> String {
-        let names = self
-            .prog
-            .traits
-            .iter()
-            .map(|t| &t.name)
-            .chain(self.prog.segments.iter().map(|s| &s.name));
+        let names = self.catalog.traits.iter().chain(&self.catalog.segments);
         let best = names
             .min_by_key(|c| edit_distance(c, n))
             .filter(|c| edit_distance(c, n) <= 2);
@@ -455,10 +478,9 @@ impl<'p, 'a> Typeck<'p, 'a> {
         let found = self.names.events.get(id.name.as_str()).copied();
         if found.is_none() {
             let best = self
-                .prog
+                .catalog
                 .events
                 .iter()
-                .map(|e| &e.name)
                 .min_by_key(|c| edit_distance(c, &id.name))
                 .filter(|c| edit_distance(c, &id.name) <= 2);
             let help = match best {
