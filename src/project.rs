@@ -26,6 +26,10 @@ impl Loaded {
     pub fn checked(&self) -> &db::Checked {
         db::check_project(&self.db, self.project)
     }
+    /// The resolved program (its declarations, tests included).
+    pub fn program(&self) -> &seg_compiler::hir::Program {
+        db::program(&self.db, self.project)
+    }
     /// The plan, when the project has no errors.
     pub fn plan(&self) -> Option<&Plan> {
         db::plan(&self.db, self.project).as_ref()

@@ -41,12 +41,26 @@ fn median(mut v: Vec<Duration>) -> Duration {
     v[v.len() / 2]
 }
 
+/// Edits file 50 with `edit`, re-checks through salsa, returns the time taken.
+fn timed_edit(db: &mut Database, project: db::Project, edit: fn(&str) -> String) -> Duration {
+    let file = project.files(db)[50];
+    let text = edit(file.text(db));
+    let started = Instant::now();
+    file.set_text(db).to(text);
+    let checked = db::check_project(db, project);
+    let took = started.elapsed();
+    assert!(!checked.has_errors());
+    took
+}
+
 fn main() {
     let files = project();
     let lines: usize = files.iter().map(|(_, t)| t.lines().count()).sum();
     let runs = 5;
     let mut cold = Vec::new();
-    let mut warm = Vec::new();
+    let mut same = Vec::new();
+    let mut longer = Vec::new();
+    let mut decl = Vec::new();
     for _ in 0..runs {
         let db = Database::default();
         let started = Instant::now();
@@ -59,13 +73,17 @@ fn main() {
             checked.diagnostics.first()
         );
         let mut db = db;
-        let file = project.files(&db)[50];
-        let text = file.text(&db).replace("> 100.50", "> 100.75");
-        let started = Instant::now();
-        file.set_text(&mut db).to(text);
-        let checked = db::check_project(&db, project);
-        warm.push(started.elapsed());
-        assert!(!checked.has_errors());
+        // A threshold changed in place; then one made longer, moving every
+        // declaration after it; then a new declaration.
+        same.push(timed_edit(&mut db, project, |t| {
+            t.replacen("> 100.50", "> 100.75", 1)
+        }));
+        longer.push(timed_edit(&mut db, project, |t| {
+            t.replacen("> 100.75", "> 1000.755", 1)
+        }));
+        decl.push(timed_edit(&mut db, project, |t| {
+            format!("{t}trait added = 1\n")
+        }));
     }
     println!("project: 10000 declarations in 100 files, {lines} lines");
     println!(
@@ -73,7 +91,15 @@ fn main() {
         median(cold)
     );
     println!(
-        "after a one-line edit (salsa, re-check): median {:?} of {runs}",
-        median(warm)
+        "after a one-line edit, same length (salsa, re-check): median {:?} of {runs}",
+        median(same)
+    );
+    println!(
+        "after a one-line edit that moves the rest of the file: median {:?} of {runs}",
+        median(longer)
+    );
+    println!(
+        "after adding a declaration (every file re-checked): median {:?} of {runs}",
+        median(decl)
     );
 }

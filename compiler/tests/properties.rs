@@ -4,6 +4,9 @@
 //!   lowering in `db::plan`) never panic: on arbitrary strings, on soups of the
 //!   language's tokens, and on mutated real files (`examples/**/*.seg`,
 //!   `tests/data/**/*.seg`: tokens deleted, duplicated and swapped).
+//! * On all of those, checking file by file through the database gives exactly the
+//!   diagnostics of one pass over the whole project, fresh and after every edit of
+//!   a sequence that builds the project up file by file.
 //! * The formatter, on generated syntactically valid projects that use every
 //!   declaration and expression form of LANGUAGE.md §3–§5 and §11 with random
 //!   comments, doc comments, whitespace and commas, succeeds, is idempotent, keeps the
@@ -20,8 +23,11 @@ use std::sync::OnceLock;
 
 use proptest::prelude::*;
 use proptest::sample::Index;
+use salsa::Setter;
 use seg_compiler::db::{self, Database};
+use seg_compiler::diagnostics::{self, Diagnostic};
 use seg_compiler::fmt::format_source;
+use seg_compiler::syntax::ast::File;
 use seg_compiler::syntax::ast::KEYWORDS;
 use seg_compiler::syntax::lexer::lex;
 use seg_compiler::syntax::parser;
@@ -64,10 +70,64 @@ fn pipeline(files: Vec<(String, String)>) {
         }
     }
     let db = Database::default();
-    let project = db.load(files);
+    let project = db.load(files.clone());
     let checked = db::check_project(&db, project);
     let plan = db::plan(&db, project);
     assert_eq!(plan.is_some(), !checked.has_errors());
+    assert_eq!(
+        checked.diagnostics,
+        at_once(&files),
+        "checking file by file differs from checking the whole project\n{files:#?}"
+    );
+    edit_by_edit(&files);
+}
+
+/// The project's diagnostics from one pass over all of it: what the per-file
+/// `db::check_project` must return.
+fn at_once(files: &[(String, String)]) -> Vec<Diagnostic> {
+    let parsed: Vec<_> = files
+        .iter()
+        .map(|(p, t)| (p, parser::parse(t, p)))
+        .collect();
+    let asts: Vec<(&str, &File)> = parsed
+        .iter()
+        .map(|(p, (ast, _))| (p.as_str(), ast))
+        .collect();
+    let mut diags: Vec<Diagnostic> = parsed.iter().flat_map(|(_, (_, d))| d.clone()).collect();
+    diags.extend(db::check_at_once(&asts));
+    diagnostics::sort(&mut diags);
+    diags.dedup();
+    diags
+}
+
+/// Builds the project up through the database one file at a time, then empties the
+/// first file and restores it; after every edit the incremental result must equal a
+/// fresh one-pass check.
+fn edit_by_edit(files: &[(String, String)]) {
+    let mut now: Vec<(String, String)> = files
+        .iter()
+        .map(|(p, _)| (p.clone(), String::new()))
+        .collect();
+    let mut db = Database::default();
+    let project = db.load(now.clone());
+    let _ = db::check_project(&db, project);
+    let mut steps: Vec<(usize, String)> =
+        files.iter().map(|(_, t)| t.clone()).enumerate().collect();
+    if let Some((_, first)) = files.first() {
+        steps.push((0, String::new()));
+        steps.push((0, first.clone()));
+    }
+    for (i, text) in steps {
+        let file = project.files(&db)[i];
+        file.set_text(&mut db).to(text.clone());
+        now[i].1 = text;
+        assert_eq!(
+            db::check_project(&db, project).diagnostics,
+            at_once(&now),
+            "incremental check differs from a fresh one after editing {}\n{now:#?}",
+            now[i].0
+        );
+    }
 }
 
 /// The syntax tree's debug text without spans.

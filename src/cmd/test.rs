@@ -27,11 +27,10 @@ pub fn run(a: Args) -> Outcome {
     let Some(plan) = loaded.plan() else {
         return Outcome::Failed;
     };
-    let checked = loaded.checked();
     let engine = Engine::new(plan, a.engine);
     let mut failures = Vec::new();
     let (mut passed, mut failed) = (0, 0);
-    for test in &checked.program.tests {
+    for test in &loaded.program().tests {
         let result = harness::run_test(plan, engine.evaluator(), &test.file, &test.decl);
         if result.failures.is_empty() {
             passed += 1;

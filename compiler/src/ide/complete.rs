@@ -5,7 +5,7 @@
 //! declarations and functions. Nothing here edits text.
 
 use super::fmt_duration;
-use crate::db::{check_project, Project};
+use crate::db::{program, Project};
 use crate::hir::{Base, Program};
 use crate::syntax::ast::{DURATION_UNITS, KEYWORDS};
 use crate::syntax::lexer::{lex, Token, TokenKind};
@@ -98,7 +98,7 @@ pub fn completions(
     text: &str,
     offset: usize,
 ) -> Vec<Completion> {
-    let program = &check_project(db, project).program;
+    let program = program(db, project);
     let before = text.get(..offset).unwrap_or("");
     let word_start = before
         .trim_end_matches(|c: char| c.is_ascii_alphanumeric() || c == '_')

@@ -7,7 +7,7 @@
 //! edits and never applies them. Fixes that cannot be made exactly are not offered.
 
 use super::{file_named, hir_walk, Edit, Fix};
-use crate::db::{check_project, parse_file, Project};
+use crate::db::{parse_file, program, Project};
 use crate::diagnostics::{codes, Diagnostic};
 use crate::hir::Base;
 use crate::syntax::ast::{self, ItemKind, Span};
@@ -43,7 +43,7 @@ fn default_literal(base: Base) -> Option<&'static str> {
 fn default_fix(db: &dyn salsa::Database, project: Project, diag: &Diagnostic) -> Option<Fix> {
     let side = diag.labels.first()?;
     let file = &side.location.file;
-    let program = &check_project(db, project).program;
+    let program = program(db, project);
     let expr = hir_walk::find_by_span(program, file, side.location.span)?;
     let default = default_literal(expr.ty.base)?;
     let text = text_of(db, project, file, side.location.span)?;

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 use super::complete::function;
 use super::{fmt_duration, hir_walk, symbol_at, Occurrence, Symbol};
-use crate::db::{check_project, parse_file, Project};
+use crate::db::{parse_file, program, Project};
 use crate::hir::{AggFunc, EventSrc, Expr, ExprKind, Program};
 use crate::ir::schema::Basis;
 use crate::syntax::ast::{self, Span};
@@ -27,7 +27,7 @@ pub fn hover(
     offset: usize,
 ) -> Option<Hover> {
     let occ = symbol_at(db, project, file, offset)?;
-    let program = &check_project(db, project).program;
+    let program = program(db, project);
     let markdown = match &occ.symbol {
         Symbol::Event(n) => event(program, n)?,
         Symbol::Field { event, field } => field_text(program, event, field)?,

@@ -6,7 +6,7 @@
 use std::collections::{HashMap, HashSet};
 
 use super::Symbol;
-use crate::db::{check_project, parse_file, Project};
+use crate::db::{parse_file, program, Project};
 use crate::hir::Program;
 use crate::syntax::ast::{self, Expr, ExprKind, ItemKind, Span, StepKind};
 
@@ -43,7 +43,7 @@ impl Index {
 /// Builds (or returns the cached) index of the project.
 #[salsa::tracked(returns(ref))]
 pub fn index(db: &dyn salsa::Database, project: Project) -> Index {
-    let names = Names::new(&check_project(db, project).program);
+    let names = Names::new(program(db, project));
     let mut occurrences = Vec::new();
     for f in project.files(db) {
         let ast = &parse_file(db, *f).ast;

@@ -5,7 +5,7 @@
 //! Returns edits; applies nothing.
 
 use super::{index, symbol_at, Edit, Symbol};
-use crate::db::{check_project, Project};
+use crate::db::{program, Project};
 use crate::hir::Program;
 use crate::syntax::ast::{Span, EXPR_KEYWORDS, KEYWORDS};
 
@@ -41,7 +41,7 @@ pub fn rename(
 ) -> Result<Vec<Edit>, String> {
     prepare_rename(db, project, file, offset)?;
     let occ = symbol_at(db, project, file, offset).ok_or("no name here to rename")?;
-    let program = &check_project(db, project).program;
+    let program = program(db, project);
     validate(program, &occ.symbol, new_name)?;
     let keep_wire = match &occ.symbol {
         Symbol::Event(n) => program

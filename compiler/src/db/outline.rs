@@ -1,0 +1,272 @@
+//! Span-free outlines: what each file declares and which names its declarations
+//! use, and the project-wide view built from them.
+//!
+//! Outlines carry no spans, literals or doc comments, so editing inside an
+//! expression (or moving text around) leaves them equal and salsa backdates them:
+//! the queries that read only outlines are not re-run. Outlines never decide a
+//! diagnostic themselves; they only tell which declarations a file's check needs and
+//! whether the project-wide rules have anything to look at.
+
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
+
+use crate::hir::Catalog;
+use crate::syntax::ast::{self, ExprKind, ItemKind, StepKind};
+
+/// The kind of a top-level item.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ItemClass {
+    Event,
+    Purpose,
+    Trait,
+    Segment,
+    Identity,
+    Profile,
+    Test,
+}
+
+/// One top-level item of a file, without positions.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct OutlineItem {
+    pub class: ItemClass,
+    /// The declared name; empty for blocks and tests.
+    pub name: String,
+    /// An event's wire name (its own name when it declares none).
+    pub wire: Option<String>,
+    /// Every bare name used by a trait's or segment's expression (filter
+    /// predicates included), and the events, traits and segments a test names.
+    pub uses: Vec<String>,
+}
+
+/// The items of one file, in source order.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct FileOutline {
+    pub items: Vec<OutlineItem>,
+}
+
+impl FileOutline {
+    pub fn of(file: &ast::File) -> FileOutline {
+        FileOutline {
+            items: file.items.iter().map(outline_item).collect(),
+        }
+    }
+}
+
+fn outline_item(item: &ast::Item) -> OutlineItem {
+    let mut uses = Vec::new();
+    let (class, wire) = match &item.kind {
+        ItemKind::Event(e) => (
+            ItemClass::Event,
+            Some(e.wire.as_ref().map_or(&e.name.name, |w| &w.value).clone()),
+        ),
+        ItemKind::Purpose(_) => (ItemClass::Purpose, None),
+        ItemKind::Identity(_) => (ItemClass::Identity, None),
+        ItemKind::Profile(_) => (ItemClass::Profile, None),
+        ItemKind::Trait(t) => {
+            names_in(&t.expr, &mut uses);
+            (ItemClass::Trait, None)
+        }
+        ItemKind::Segment(s) => {
+            names_in(&s.expr, &mut uses);
+            (ItemClass::Segment, None)
+        }
+        ItemKind::Test(t) => {
+            t.steps.iter().for_each(|s| step_names(&s.kind, &mut uses));
+            (ItemClass::Test, None)
+        }
+    };
+    let mut seen = HashSet::new();
+    uses.retain(|n| seen.insert(n.clone()));
+    OutlineItem {
+        class,
+        name: item.name().map(|n| n.name.clone()).unwrap_or_default(),
+        wire,
+        uses,
+    }
+}
+
+/// Every `Name` node of `e`, anywhere in it.
+fn names_in(e: &ast::Expr, out: &mut Vec<String>) {
+    match &e.kind {
+        ExprKind::Name(id) => out.push(id.name.clone()),
+        ExprKind::Filter { base, pred } => {
+            names_in(base, out);
+            names_in(pred, out);
+        }
+        ExprKind::Field { base, .. } => names_in(base, out),
+        ExprKind::Call { args, .. } => args.iter().for_each(|a| names_in(a, out)),
+        ExprKind::Seq { a, b, .. } => {
+            names_in(a, out);
+            names_in(b, out);
+        }
+        ExprKind::Unary { expr, .. } | ExprKind::Paren(expr) => names_in(expr, out),
+        ExprKind::Binary { lhs, rhs, .. } => {
+            names_in(lhs, out);
+            names_in(rhs, out);
+        }
+        ExprKind::In { expr, items } => {
+            names_in(expr, out);
+            items.iter().for_each(|i| names_in(i, out));
+        }
+        ExprKind::Int(_)
+        | ExprKind::Float(_)
+        | ExprKind::Str(_)
+        | ExprKind::Bool(_)
+        | ExprKind::None
+        | ExprKind::Duration(_)
+        | ExprKind::ProfileAttr(_) => {}
+    }
+}
+
+fn step_names(step: &StepKind, out: &mut Vec<String>) {
+    match step {
+        StepKind::Track { event, .. } => out.push(event.name.clone()),
+        StepKind::ExpectMember { segment, .. } => out.push(segment.name.clone()),
+        StepKind::ExpectTrait { name, .. } => out.push(name.name.clone()),
+        _ => {}
+    }
+}
+
+/// An item of the project: file (position in the project's file list) and item
+/// (position in that file).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ItemRef {
+    pub file: u32,
+    pub item: u32,
+}
+
+/// The project-wide view of the outlines.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ProjectOutline {
+    /// Every declaration of each name, in project order.
+    pub decls: HashMap<String, Vec<ItemRef>>,
+    /// Every event, in project order (what `any` stands for).
+    pub events: Vec<ItemRef>,
+    /// Purposes, profile blocks and identity blocks: every file's check sees them.
+    pub shared: Vec<ItemRef>,
+    /// Names in project order, for suggestions and lists in diagnostics.
+    pub catalog: Catalog,
+    /// True when a name is declared twice, two events share a wire name, or the
+    /// traits and segments may form a cycle: the project-wide rules must run.
+    pub needs_global_rules: bool,
+}
+
+impl ProjectOutline {
+    pub fn new(files: &[&FileOutline]) -> ProjectOutline {
+        let mut out = ProjectOutline::default();
+        for (f, outline) in files.iter().enumerate() {
+            for (i, item) in outline.items.iter().enumerate() {
+                let at = ItemRef {
+                    file: index(f),
+                    item: index(i),
+                };
+                out.add(at, item);
+            }
+        }
+        out.needs_global_rules = out.decls.values().any(|d| d.len() > 1)
+            || shares_wire(files)
+            || may_cycle(files, &out.decls);
+        out
+    }
+
+    fn add(&mut self, at: ItemRef, item: &OutlineItem) {
+        if !item.name.is_empty() {
+            self.decls.entry(item.name.clone()).or_default().push(at);
+        }
+        match item.class {
+            ItemClass::Event => {
+                self.events.push(at);
+                self.catalog.events.push(item.name.clone());
+            }
+            ItemClass::Trait => self.catalog.traits.push(item.name.clone()),
+            ItemClass::Segment => self.catalog.segments.push(item.name.clone()),
+            ItemClass::Purpose | ItemClass::Profile | ItemClass::Identity => self.shared.push(at),
+            ItemClass::Test => {}
+        }
+    }
+}
+
+fn index(i: usize) -> u32 {
+    u32::try_from(i).unwrap_or(u32::MAX)
+}
+
+fn shares_wire(files: &[&FileOutline]) -> bool {
+    let mut seen = HashSet::new();
+    files
+        .iter()
+        .flat_map(|f| &f.items)
+        .filter_map(|i| i.wire.as_deref())
+        .any(|w| !seen.insert(w))
+}
+
+/// Whether the graph of traits and segments, with an edge for every name their
+/// expressions use, has a cycle. Over-approximates the cycle rule's graph.
+fn may_cycle(files: &[&FileOutline], decls: &HashMap<String, Vec<ItemRef>>) -> bool {
+    let defs: Vec<&OutlineItem> = files
+        .iter()
+        .flat_map(|f| &f.items)
+        .filter(|i| matches!(i.class, ItemClass::Trait | ItemClass::Segment))
+        .collect();
+    let mut id: HashMap<&str, usize> = HashMap::with_capacity(defs.len());
+    for (n, d) in defs.iter().enumerate() {
+        id.entry(d.name.as_str()).or_insert(n);
+    }
+    let edges: Vec<Vec<usize>> = defs
+        .iter()
+        .map(|d| {
+            d.uses
+                .iter()
+                .filter(|u| decls.contains_key(u.as_str()))
+                .filter_map(|u| id.get(u.as_str()).copied())
+                .collect()
+        })
+        .collect();
+    has_cycle(&edges)
+}
+
+/// Iterative depth-first search for a back edge.
+fn has_cycle(edges: &[Vec<usize>]) -> bool {
+    const NEW: u8 = 0;
+    const ON_STACK: u8 = 1;
+    const DONE: u8 = 2;
+    let mut state = vec![NEW; edges.len()];
+    for root in 0..edges.len() {
+        if state[root] != NEW {
+            continue;
+        }
+        let mut stack = vec![(root, 0usize)];
+        state[root] = ON_STACK;
+        while let Some(&mut (n, ref mut next)) = stack.last_mut() {
+            match edges[n].get(*next) {
+                Some(&to) => {
+                    *next += 1;
+                    match state[to] {
+                        ON_STACK => return true,
+                        NEW => {
+                            state[to] = ON_STACK;
+                            stack.push((to, 0));
+                        }
+                        _ => {}
+                    }
+                }
+                None => {
+                    state[n] = DONE;
+                    stack.pop();
+                }
+            }
+        }
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_cycles_and_self_loops_only() {
+        assert!(!has_cycle(&[vec![1], vec![2], vec![]]));
+        assert!(has_cycle(&[vec![1], vec![2], vec![0]]));
+        assert!(has_cycle(&[vec![], vec![1]]));
+        assert!(!has_cycle(&[vec![1, 2], vec![2], vec![]]));
+    }
+}
