@@ -35,7 +35,6 @@ pub fn check(ix: &ProjectIndex<'_>, diags: &mut Vec<Diagnostic>) {
         .iter()
         .flat_map(|p| p.decl.attrs.iter().map(move |a| (p.file, a)));
     duplicate_fields(attrs, "the profile", diags);
-    wire_names(ix, diags);
 }
 
 fn identity_blocks(ix: &ProjectIndex<'_>, diags: &mut Vec<Diagnostic>) {

@@ -27,18 +27,32 @@ use crate::syntax::ast;
 
 pub use index::ProjectIndex;
 
-/// Checks the project-wide rules. `files` are (path relative to the project root,
+/// Checks the project rules. `files` are (path relative to the project root,
 /// parsed file) pairs; the order of files decides which of two places is "first".
 pub fn check_project(files: &[(&str, &ast::File)]) -> Vec<Diagnostic> {
     let ix = ProjectIndex::new(files);
     let mut diags = Vec::new();
-    declarations::check(&ix, &mut diags);
+    declaration_rules(&ix, &mut diags);
+    declarations::wire_names(&ix, &mut diags);
     cycles::check(&ix, &mut diags);
-    purposes::check(&ix, &mut diags);
-    pii::check(&ix, &mut diags);
-    retention::check(&ix, &mut diags);
     diagnostics::sort(&mut diags);
     diags
+}
+
+/// The project rules that decide each diagnostic from the declaration it is
+/// located at and what that declaration uses: every rule but wire names and cycles.
+pub fn check_declarations(files: &[(&str, &ast::File)]) -> Vec<Diagnostic> {
+    let ix = ProjectIndex::new(files);
+    let mut diags = Vec::new();
+    declaration_rules(&ix, &mut diags);
+    diags
+}
+
+fn declaration_rules(ix: &ProjectIndex<'_>, diags: &mut Vec<Diagnostic>) {
+    declarations::check(ix, diags);
+    purposes::check(ix, diags);
+    pii::check(ix, diags);
+    retention::check(ix, diags);
 }
 
 /// The codes of the rules that need every declaration of the project at once. A

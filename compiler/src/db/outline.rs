@@ -162,9 +162,8 @@ impl ProjectOutline {
                 out.add(at, item);
             }
         }
-        out.needs_global_rules = out.decls.values().any(|d| d.len() > 1)
-            || shares_wire(files)
-            || may_cycle(files, &out.decls);
+        out.needs_global_rules =
+            out.decls.values().any(|d| d.len() > 1) || shares_wire(files) || may_cycle(files);
         out
     }
 
@@ -200,7 +199,7 @@ fn shares_wire(files: &[&FileOutline]) -> bool {
 
 /// Whether the graph of traits and segments, with an edge for every name their
 /// expressions use, has a cycle. Over-approximates the cycle rule's graph.
-fn may_cycle(files: &[&FileOutline], decls: &HashMap<String, Vec<ItemRef>>) -> bool {
+fn may_cycle(files: &[&FileOutline]) -> bool {
     let defs: Vec<&OutlineItem> = files
         .iter()
         .flat_map(|f| &f.items)
@@ -215,58 +214,33 @@ fn may_cycle(files: &[&FileOutline], decls: &HashMap<String, Vec<ItemRef>>) -> b
         .map(|d| {
             d.uses
                 .iter()
-                .filter(|u| decls.contains_key(u.as_str()))
                 .filter_map(|u| id.get(u.as_str()).copied())
                 .collect()
         })
         .collect();
-    has_cycle(&edges)
-}
-
-/// Iterative depth-first search for a back edge.
-fn has_cycle(edges: &[Vec<usize>]) -> bool {
-    const NEW: u8 = 0;
-    const ON_STACK: u8 = 1;
-    const DONE: u8 = 2;
-    let mut state = vec![NEW; edges.len()];
-    for root in 0..edges.len() {
-        if state[root] != NEW {
-            continue;
-        }
-        let mut stack = vec![(root, 0usize)];
-        state[root] = ON_STACK;
-        while let Some(&mut (n, ref mut next)) = stack.last_mut() {
-            match edges[n].get(*next) {
-                Some(&to) => {
-                    *next += 1;
-                    match state[to] {
-                        ON_STACK => return true,
-                        NEW => {
-                            state[to] = ON_STACK;
-                            stack.push((to, 0));
-                        }
-                        _ => {}
-                    }
-                }
-                None => {
-                    state[n] = DONE;
-                    stack.pop();
-                }
-            }
-        }
-    }
-    false
+    crate::hir::cyclic::on_cycle(&edges).contains(&true)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::syntax::parser;
+
+    fn outline(files: &[&str]) -> ProjectOutline {
+        let parsed: Vec<FileOutline> = files
+            .iter()
+            .map(|t| FileOutline::of(&parser::parse(t, "t.seg").0))
+            .collect();
+        ProjectOutline::new(&parsed.iter().collect::<Vec<_>>())
+    }
 
     #[test]
-    fn finds_cycles_and_self_loops_only() {
-        assert!(!has_cycle(&[vec![1], vec![2], vec![]]));
-        assert!(has_cycle(&[vec![1], vec![2], vec![0]]));
-        assert!(has_cycle(&[vec![], vec![1]]));
-        assert!(!has_cycle(&[vec![1, 2], vec![2], vec![]]));
+    fn project_wide_rules_are_called_for_by_cycles_duplicates_and_wire_names() {
+        let event = "event e { x: int }\n";
+        assert!(!outline(&[event, "trait a = b + 1\ntrait b = count(e)\n"]).needs_global_rules);
+        assert!(outline(&[event, "trait a = b + 1\n", "trait b = a * 2\n"]).needs_global_rules);
+        assert!(outline(&[event, "segment s = s\n"]).needs_global_rules);
+        assert!(outline(&[event, "trait e = 1\n"]).needs_global_rules);
+        assert!(outline(&[event, "event f = \"e\" { x: int }\n"]).needs_global_rules);
     }
 }

@@ -44,7 +44,7 @@ pub(super) fn check_file(
         }
     }
     let (_, mut diags) = crate::hir::resolve::build_in(&parts, Some(&outline.catalog));
-    diags.extend(crate::check::check_project(&parts));
+    diags.extend(crate::check::check_declarations(&parts));
     out.extend(
         diags
             .into_iter()
