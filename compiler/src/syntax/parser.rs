@@ -1167,7 +1167,7 @@ impl ClauseOrder {
 
 /// Why a duration literal is malformed.
 #[derive(Debug, PartialEq, Eq)]
-enum DurationError {
+pub enum DurationError {
     Fraction,
     MissingUnit(String),
     UnknownUnit(String),
@@ -1200,8 +1200,9 @@ impl DurationError {
     }
 }
 
-/// Exact milliseconds of a duration literal such as `1h30m`.
-fn duration_ms(text: &str) -> Result<i64, DurationError> {
+/// Exact milliseconds of a duration literal such as `1h30m` (units strictly
+/// decreasing, each at most once, no sign, no spaces; the empty text is 0).
+pub fn duration_ms(text: &str) -> Result<i64, DurationError> {
     let mut rest = text;
     let mut total: i64 = 0;
     let mut last_rank: Option<usize> = None;

@@ -60,46 +60,15 @@ impl fmt::Display for Rfc3339Ms {
     }
 }
 
-/// Units from largest to smallest; a compound duration uses them in this order.
-const UNITS: [(&str, i64); 6] = [
-    ("w", 604_800_000),
-    ("d", 86_400_000),
-    ("h", 3_600_000),
-    ("m", 60_000),
-    ("s", 1_000),
-    ("ms", 1),
-];
-
-/// Milliseconds of a duration such as `500ms`, `30m` or `1h30m` (units strictly
-/// decreasing, each at most once, no sign, no spaces).
+/// Milliseconds of a duration such as `500ms`, `30m` or `1h30m`, read as the
+/// language reads duration literals.
 pub fn parse_duration(text: &str) -> Result<i64, String> {
-    let bad = || format!("`{text}` is not a duration: write e.g. `500ms`, `30m` or `1h30m`");
-    if text.is_empty() {
-        return Err(bad());
+    match seg_compiler::syntax::parser::duration_ms(text) {
+        Ok(ms) if !text.is_empty() => Ok(ms),
+        _ => Err(format!(
+            "`{text}` is not a duration: write e.g. `500ms`, `30m` or `1h30m`"
+        )),
     }
-    let mut rest = text;
-    let mut total: i64 = 0;
-    let mut last_rank = None;
-    while !rest.is_empty() {
-        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
-        let letters = rest[digits..]
-            .bytes()
-            .take_while(u8::is_ascii_alphabetic)
-            .count();
-        let n: i64 = rest[..digits].parse().map_err(|_| bad())?;
-        let unit = &rest[digits..digits + letters];
-        rest = &rest[digits + letters..];
-        let rank = UNITS.iter().position(|(u, _)| *u == unit).ok_or_else(bad)?;
-        if last_rank.is_some_and(|r| rank <= r) {
-            return Err(bad());
-        }
-        last_rank = Some(rank);
-        total = n
-            .checked_mul(UNITS[rank].1)
-            .and_then(|v| total.checked_add(v))
-            .ok_or_else(bad)?;
-    }
-    Ok(total)
 }
 
 /// `--until`: an instant, or a duration after the largest accepted event time.
