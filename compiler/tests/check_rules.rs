@@ -17,6 +17,9 @@ use seg_compiler::check::check_project;
 use seg_compiler::diagnostics::{codes, Diagnostic, Location};
 use seg_compiler::syntax::{ast, parser};
 
+mod common;
+use common::seg_files;
+
 /// A project: a name and its (relative path, text) files.
 struct Project {
     name: String,
@@ -25,26 +28,6 @@ struct Project {
 
 fn data_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/check")
-}
-
-fn seg_files(dir: &Path, root: &Path, out: &mut Vec<(String, String)>) {
-    let mut entries: Vec<PathBuf> = fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    entries.sort();
-    for path in entries {
-        if path.is_dir() {
-            seg_files(&path, root, out);
-        } else if path.extension().is_some_and(|e| e == "seg") {
-            let rel = path
-                .strip_prefix(root)
-                .unwrap()
-                .to_string_lossy()
-                .replace('\\', "/");
-            out.push((rel, fs::read_to_string(&path).unwrap()));
-        }
-    }
 }
 
 fn projects() -> Vec<Project> {

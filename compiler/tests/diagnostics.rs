@@ -22,6 +22,9 @@ use std::path::{Path, PathBuf};
 use seg_compiler::db::{self, Database};
 use seg_compiler::diagnostics::{codes, render, Diagnostic};
 
+mod common;
+use common::seg_files;
+
 /// Codes in the catalog that nothing in the compiler reports yet, so no data file can
 /// trigger them. Each entry is a known gap, reported to the lead; remove it once the
 /// compiler emits the code (the coverage test then demands a data file).
@@ -29,26 +32,6 @@ const NOT_EMITTED: &[&str] = &[];
 
 fn data_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/diagnostics")
-}
-
-fn seg_files(dir: &Path, root: &Path, out: &mut Vec<(String, String)>) {
-    let mut entries: Vec<PathBuf> = fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    entries.sort();
-    for path in entries {
-        if path.is_dir() {
-            seg_files(&path, root, out);
-        } else if path.extension().is_some_and(|e| e == "seg") {
-            let rel = path
-                .strip_prefix(root)
-                .unwrap()
-                .to_string_lossy()
-                .replace('\\', "/");
-            out.push((rel, fs::read_to_string(&path).unwrap()));
-        }
-    }
 }
 
 /// The project named `name`: `name.seg` alone, or every `.seg` file under `name/`.

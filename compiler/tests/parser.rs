@@ -18,6 +18,9 @@ use seg_compiler::syntax::ast::*;
 use seg_compiler::syntax::lexer::{lex, Token, TokenKind};
 use seg_compiler::syntax::parser::{parse, Rule, SegParser};
 
+mod common;
+use common::soup_words;
+
 // ------------------------------------------------------------------ helpers
 
 fn parse_clean(text: &str) -> File {
@@ -1109,90 +1112,6 @@ fn data_files_parse_cleanly() {
 
 // ------------------------------------------------------------------ properties
 
-const SOUP: &[&str] = &[
-    "event",
-    "identity",
-    "purpose",
-    "profile",
-    "trait",
-    "segment",
-    "test",
-    "for",
-    "retain",
-    "pii",
-    "holdout",
-    "basis",
-    "consent",
-    "category",
-    "priority",
-    "limit",
-    "normalize",
-    "hash",
-    "at",
-    "expect",
-    "in",
-    "not",
-    "and",
-    "or",
-    "then",
-    "within",
-    "any",
-    "true",
-    "false",
-    "none",
-    "int",
-    "string",
-    "decimal",
-    "identify",
-    "forget",
-    "user_id",
-    "x",
-    "count",
-    "{",
-    "}",
-    "(",
-    ")",
-    "[",
-    "]",
-    ",",
-    ":",
-    ".",
-    "=",
-    "==",
-    "!=",
-    "<",
-    "<=",
-    ">",
-    ">=",
-    "?",
-    "??",
-    "+",
-    "-",
-    "*",
-    "/",
-    "%",
-    "|",
-    "\"s\"",
-    "\"\\q\"",
-    "\"\\u{",
-    "\"open",
-    "42",
-    "3.5",
-    "30m",
-    "1h30m",
-    "30m1h",
-    "10%",
-    "2.5%",
-    "10:00",
-    "25:00",
-    "2026-01-01T10:00:00Z",
-    "///doc\n",
-    "// c\n",
-    "é",
-    "!",
-    "\n",
-];
-
 fn check_invariants(text: &str) {
     let (file, diags) = parse(text, "p.seg");
     let len = text.len() as u32;
@@ -1224,7 +1143,7 @@ proptest! {
 
     #[test]
     fn parse_never_panics_on_token_soup(
-        parts in prop::collection::vec((prop::sample::select(SOUP), prop::sample::select(&[" ", "", "\n"][..])), 0..80)
+        parts in prop::collection::vec((prop::sample::select(soup_words()), prop::sample::select(&[" ", "", "\n"][..])), 0..80)
     ) {
         let text: String = parts.iter().flat_map(|(t, s)| [*t, *s]).collect();
         check_invariants(&text);

@@ -28,9 +28,12 @@ use seg_compiler::db::{self, Database};
 use seg_compiler::diagnostics::{self, Diagnostic};
 use seg_compiler::fmt::format_source;
 use seg_compiler::syntax::ast::File;
-use seg_compiler::syntax::ast::KEYWORDS;
+use seg_compiler::syntax::ast::{BaseType, KEYWORDS};
 use seg_compiler::syntax::lexer::lex;
 use seg_compiler::syntax::parser;
+
+mod common;
+use common::soup_words;
 
 // ------------------------------------------------------------------ harness
 
@@ -132,20 +135,7 @@ fn edit_by_edit(files: &[(String, String)]) {
 
 /// The syntax tree's debug text without spans.
 fn tree(text: &str) -> String {
-    let (file, _) = parser::parse(text, "t.seg");
-    let dbg = format!("{file:#?}");
-    let mut out = String::with_capacity(dbg.len());
-    let mut rest = dbg.as_str();
-    while let Some(i) = rest.find("Span {") {
-        out.push_str(&rest[..i]);
-        rest = &rest[i..];
-        match rest.find('}') {
-            Some(j) => rest = &rest[j + 1..],
-            None => break,
-        }
-    }
-    out.push_str(rest);
-    out
+    parser::parse(text, "t.seg").0.without_spans()
 }
 
 /// `//` comments of a text, doc comments included, as the lexer sees them.
@@ -280,99 +270,6 @@ fn mutate(text: &str, muts: &[Mutation]) -> String {
 }
 
 // ------------------------------------------------------------------ token soup
-
-/// Words and symbols of the language besides its keywords, including malformed
-/// literals.
-const NON_KEYWORDS: &[&str] = &[
-    "identify",
-    "forget",
-    "count",
-    "sum",
-    "avg",
-    "min",
-    "max",
-    "distinct",
-    "first",
-    "last",
-    "most_frequent",
-    "since",
-    "starts_with",
-    "contains",
-    "lower",
-    "trim",
-    "sha256",
-    "userId",
-    "user_id",
-    "viewed",
-    "price",
-    "x",
-    "{",
-    "}",
-    "(",
-    ")",
-    "[",
-    "]",
-    ",",
-    ":",
-    ".",
-    "|",
-    "=",
-    "==",
-    "!=",
-    "<",
-    "<=",
-    ">",
-    ">=",
-    "?",
-    "??",
-    "+",
-    "-",
-    "*",
-    "/",
-    "%",
-    "0",
-    "1",
-    "42",
-    "99999999999999999999999999999999",
-    "3.5",
-    "0.0",
-    "\"s\"",
-    "\"a\\\"b\"",
-    "\"\\u{1F600}\"",
-    "\"\\q\"",
-    "\"open",
-    "30m",
-    "1h30m",
-    "30m1h",
-    "0ms",
-    "1.5h",
-    "7x",
-    "10%",
-    "2.5%",
-    "150%",
-    "10:00",
-    "25:61",
-    "10:00:30",
-    "2026-01-01T10:00:00Z",
-    "2026-13-01T10:00:00Z",
-    "// c",
-    "/// d",
-    "\n",
-    "é",
-    "\u{0}",
-    "\\",
-    "#",
-    "@",
-    "'",
-    ";",
-    "!",
-];
-
-/// Every keyword and every entry of `NON_KEYWORDS`.
-fn soup_words() -> &'static [&'static str] {
-    static WORDS: OnceLock<Vec<&'static str>> = OnceLock::new();
-    WORDS.get_or_init(|| KEYWORDS.iter().chain(NON_KEYWORDS).copied().collect())
-}
 
 fn soup() -> impl Strategy<Value = String> {
     prop::collection::vec((any::<Index>(), 0..4u8), 0..120).prop_map(|toks| {
@@ -821,15 +718,7 @@ fn block(elem: BoxedStrategy<Vec<Piece>>, commas: bool, max: usize) -> BoxedStra
 fn field() -> BoxedStrategy<Vec<Piece>> {
     (
         name_of(FIELDS),
-        prop::sample::select(vec![
-            "int",
-            "float",
-            "decimal",
-            "bool",
-            "string",
-            "duration",
-            "timestamp",
-        ]),
+        prop::sample::select(BaseType::ALL.map(BaseType::keyword).to_vec()),
         any::<bool>(),
         prop::bool::weighted(0.2),
     )

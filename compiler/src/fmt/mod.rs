@@ -24,7 +24,7 @@ pub fn format_source(text: &str, path: &str) -> Result<String, Vec<Diagnostic>> 
     let comments = comments::collect(text, &item_starts);
     let out = items::Printer::new(text, comments).file(&file);
     let (again, diags2) = parser::parse(&out, path);
-    if diags2.iter().any(Diagnostic::is_error) || strip_spans(&again) != strip_spans(&file) {
+    if diags2.iter().any(Diagnostic::is_error) || again.without_spans() != file.without_spans() {
         let d = Diagnostic::new(
             codes::SYNTAX,
             "the formatter would change the meaning of this file; it was left as it is",
@@ -37,23 +37,6 @@ pub fn format_source(text: &str, path: &str) -> Result<String, Vec<Diagnostic>> 
         return Err(vec![d]);
     }
     Ok(out)
-}
-
-/// The tree's debug text without spans, for comparing trees of different texts.
-fn strip_spans(file: &crate::syntax::ast::File) -> String {
-    let text = format!("{file:?}");
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text.as_str();
-    while let Some(i) = rest.find("Span { start: ") {
-        out.push_str(&rest[..i]);
-        rest = &rest[i..];
-        match rest.find('}') {
-            Some(j) => rest = &rest[j + 1..],
-            None => break,
-        }
-    }
-    out.push_str(rest);
-    out
 }
 
 #[cfg(test)]

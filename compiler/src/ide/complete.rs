@@ -7,7 +7,7 @@
 use super::fmt_duration;
 use crate::db::{program, Project};
 use crate::hir::{Base, Program};
-use crate::syntax::ast::{DURATION_UNITS, KEYWORDS};
+use crate::syntax::ast::{BaseType, DURATION_UNITS, KEYWORDS};
 use crate::syntax::lexer::{lex, Token, TokenKind};
 
 /// A built-in function: name, parameters, result and documentation.
@@ -261,18 +261,10 @@ fn purposes(program: &Program) -> Vec<Completion> {
 }
 
 fn types() -> Vec<Completion> {
-    [
-        "int",
-        "float",
-        "decimal",
-        "bool",
-        "string",
-        "duration",
-        "timestamp",
-    ]
-    .iter()
-    .map(|t| Completion::new(*t, CompletionKind::Type, None))
-    .collect()
+    BaseType::ALL
+        .iter()
+        .map(|t| Completion::new(t.keyword(), CompletionKind::Type, None))
+        .collect()
 }
 
 fn keywords(list: &[&str]) -> Vec<Completion> {

@@ -79,6 +79,26 @@ pub struct File {
     pub items: Vec<Item>,
 }
 
+impl File {
+    /// The tree's debug text without spans, for comparing the trees of different
+    /// texts.
+    pub fn without_spans(&self) -> String {
+        let text = format!("{self:?}");
+        let mut out = String::with_capacity(text.len());
+        let mut rest = text.as_str();
+        while let Some(i) = rest.find("Span { start: ") {
+            out.push_str(&rest[..i]);
+            rest = &rest[i..];
+            match rest.find('}') {
+                Some(j) => rest = &rest[j + 1..],
+                None => break,
+            }
+        }
+        out.push_str(rest);
+        out
+    }
+}
+
 /// A top-level declaration with its doc comment (the `///` lines before it, each
 /// without the `///` and one following space, joined with `\n`).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -138,6 +158,17 @@ pub enum BaseType {
 }
 
 impl BaseType {
+    /// Every base type, in the order of §4.
+    pub const ALL: [BaseType; 7] = [
+        BaseType::Int,
+        BaseType::Float,
+        BaseType::Decimal,
+        BaseType::Bool,
+        BaseType::String,
+        BaseType::Duration,
+        BaseType::Timestamp,
+    ];
+
     pub fn keyword(self) -> &'static str {
         match self {
             BaseType::Int => "int",
