@@ -36,13 +36,8 @@ pub fn visit<'a>(e: &'a Expr, f: &mut impl FnMut(&'a Expr) -> bool) {
 /// The sub-expressions the rules look into (not filter predicates).
 pub fn children(e: &Expr) -> Vec<&Expr> {
     match &e.kind {
-        ExprKind::Filter { base, .. } | ExprKind::Field { base, .. } => vec![base],
-        ExprKind::Call { args, .. } => args.iter().collect(),
-        ExprKind::Seq { a, b, .. } => vec![a, b],
-        ExprKind::Unary { expr, .. } | ExprKind::Paren(expr) => vec![expr],
-        ExprKind::Binary { lhs, rhs, .. } => vec![lhs, rhs],
-        ExprKind::In { expr, items } => std::iter::once(&**expr).chain(items).collect(),
-        _ => Vec::new(),
+        ExprKind::Filter { base, .. } => vec![base],
+        _ => e.children(),
     }
 }
 

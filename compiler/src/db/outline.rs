@@ -86,35 +86,10 @@ fn outline_item(item: &ast::Item) -> OutlineItem {
 
 /// Every `Name` node of `e`, anywhere in it.
 fn names_in(e: &ast::Expr, out: &mut Vec<String>) {
-    match &e.kind {
-        ExprKind::Name(id) => out.push(id.name.clone()),
-        ExprKind::Filter { base, pred } => {
-            names_in(base, out);
-            names_in(pred, out);
-        }
-        ExprKind::Field { base, .. } => names_in(base, out),
-        ExprKind::Call { args, .. } => args.iter().for_each(|a| names_in(a, out)),
-        ExprKind::Seq { a, b, .. } => {
-            names_in(a, out);
-            names_in(b, out);
-        }
-        ExprKind::Unary { expr, .. } | ExprKind::Paren(expr) => names_in(expr, out),
-        ExprKind::Binary { lhs, rhs, .. } => {
-            names_in(lhs, out);
-            names_in(rhs, out);
-        }
-        ExprKind::In { expr, items } => {
-            names_in(expr, out);
-            items.iter().for_each(|i| names_in(i, out));
-        }
-        ExprKind::Int(_)
-        | ExprKind::Float(_)
-        | ExprKind::Str(_)
-        | ExprKind::Bool(_)
-        | ExprKind::None
-        | ExprKind::Duration(_)
-        | ExprKind::ProfileAttr(_) => {}
+    if let ExprKind::Name(id) = &e.kind {
+        out.push(id.name.clone());
     }
+    e.children().into_iter().for_each(|c| names_in(c, out));
 }
 
 fn step_names(step: &StepKind, out: &mut Vec<String>) {

@@ -303,30 +303,14 @@ fn find_call(e: &ast::Expr, func: Span, found: &mut Option<Span>) {
     if found.is_some() || !(e.span.start <= func.start && func.end <= e.span.end) {
         return;
     }
-    match &e.kind {
-        K::Call { func: f, args } => {
-            if f.span == func {
-                *found = Some(e.span);
-            }
-            args.iter().for_each(|a| find_call(a, func, found));
+    if let K::Call { func: f, .. } = &e.kind {
+        if f.span == func {
+            *found = Some(e.span);
         }
-        K::Filter { base, pred } => {
-            find_call(base, func, found);
-            find_call(pred, func, found);
-        }
-        K::Field { base, .. } | K::Unary { expr: base, .. } | K::Paren(base) => {
-            find_call(base, func, found)
-        }
-        K::Seq { a, b, .. } | K::Binary { lhs: a, rhs: b, .. } => {
-            find_call(a, func, found);
-            find_call(b, func, found);
-        }
-        K::In { expr, items } => {
-            find_call(expr, func, found);
-            items.iter().for_each(|i| find_call(i, func, found));
-        }
-        _ => {}
     }
+    e.children()
+        .into_iter()
+        .for_each(|c| find_call(c, func, found));
 }
 
 /// The type and a sentence saying what a typed call computes.

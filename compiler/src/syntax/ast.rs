@@ -356,6 +356,29 @@ pub struct Expr {
     pub span: Span,
 }
 
+impl Expr {
+    /// The direct sub-expressions, in source order, filter predicates included.
+    pub fn children(&self) -> Vec<&Expr> {
+        match &self.kind {
+            ExprKind::Filter { base, pred } => vec![base, pred],
+            ExprKind::Field { base, .. } => vec![base],
+            ExprKind::Call { args, .. } => args.iter().collect(),
+            ExprKind::Seq { a, b, .. } => vec![a, b],
+            ExprKind::Unary { expr, .. } | ExprKind::Paren(expr) => vec![expr],
+            ExprKind::Binary { lhs, rhs, .. } => vec![lhs, rhs],
+            ExprKind::In { expr, items } => std::iter::once(&**expr).chain(items).collect(),
+            ExprKind::Int(_)
+            | ExprKind::Float(_)
+            | ExprKind::Str(_)
+            | ExprKind::Bool(_)
+            | ExprKind::None
+            | ExprKind::Duration(_)
+            | ExprKind::Name(_)
+            | ExprKind::ProfileAttr(_) => Vec::new(),
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum ExprKind {
     /// Integer literal, source text (no sign).
