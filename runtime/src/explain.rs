@@ -53,8 +53,7 @@ pub fn explain(plan: &Plan, state: &ProfileState, profile: &str, segment: usize,
     }
     let _ = writeln!(out, "expression:");
     tree(&interp, plan, state, &seg.expr, t, 1, &mut out);
-    let mut stores = Vec::new();
-    collect_stores(plan, &seg.expr, &mut stores);
+    let stores = plan.reads(&seg.expr).stores;
     if !stores.is_empty() {
         let _ = writeln!(out, "stores:");
         for s in stores {
@@ -93,47 +92,8 @@ fn tree(
         Show(plan, e, None),
         show(&v)
     );
-    for child in children(e) {
+    for child in e.children() {
         tree(interp, plan, state, child, t, depth + 1, out);
-    }
-}
-
-fn children(e: &Expr) -> Vec<&Expr> {
-    match e {
-        Expr::Neg(x) | Expr::Not(x) | Expr::Convert { expr: x, .. } => vec![x],
-        Expr::Binary { lhs, rhs, .. } => vec![lhs, rhs],
-        Expr::In { expr, items } => std::iter::once(expr.as_ref()).chain(items.iter()).collect(),
-        Expr::Helper { args, .. } => args.iter().collect(),
-        _ => Vec::new(),
-    }
-}
-
-fn collect_stores(plan: &Plan, e: &Expr, out: &mut Vec<usize>) {
-    match e {
-        Expr::Agg { store, .. }
-        | Expr::Since { store }
-        | Expr::Matched { store }
-        | Expr::Matches { store, .. }
-        | Expr::Absent { store } => {
-            if !out.contains(store) {
-                out.push(*store);
-            }
-        }
-        Expr::Trait(i) => {
-            if let Some(t) = plan.traits.get(*i) {
-                collect_stores(plan, &t.expr, out);
-            }
-        }
-        Expr::Segment(i) => {
-            if let Some(s) = plan.segments.get(*i) {
-                collect_stores(plan, &s.expr, out);
-            }
-        }
-        _ => {
-            for c in children(e) {
-                collect_stores(plan, c, out);
-            }
-        }
     }
 }
 

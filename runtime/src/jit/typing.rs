@@ -292,7 +292,7 @@ pub fn filter_fields(plan: &Plan, event: usize, e: &Expr) -> Vec<usize> {
         .get(event)
         .map_or(0, |ev| ev.fields.len());
     let mut out = Vec::new();
-    visit(e, &mut |x| {
+    e.visit(&mut |x| {
         if let Expr::Field(i) = x {
             if *i < declared && !out.contains(i) {
                 out.push(*i);
@@ -300,30 +300,6 @@ pub fn filter_fields(plan: &Plan, event: usize, e: &Expr) -> Vec<usize> {
         }
     });
     out
-}
-
-/// Calls `f` on every node of an expression, parents first.
-pub fn visit(e: &Expr, f: &mut impl FnMut(&Expr)) {
-    f(e);
-    match e {
-        Expr::Neg(x) | Expr::Not(x) | Expr::Convert { expr: x, .. } => visit(x, f),
-        Expr::Binary { lhs, rhs, .. } => {
-            visit(lhs, f);
-            visit(rhs, f);
-        }
-        Expr::In { expr, items } => {
-            visit(expr, f);
-            for it in items {
-                visit(it, f);
-            }
-        }
-        Expr::Helper { args, .. } => {
-            for a in args {
-                visit(a, f);
-            }
-        }
-        _ => {}
-    }
 }
 
 /// The traits and segments a function must compute: every segment (and the traits
@@ -346,7 +322,7 @@ fn node_expr(plan: &Plan, n: Node) -> Option<&Expr> {
 fn deps(plan: &Plan, n: Node) -> Vec<Node> {
     let mut out = Vec::new();
     if let Some(e) = node_expr(plan, n) {
-        visit(e, &mut |x| match x {
+        e.visit(&mut |x| match x {
             Expr::Trait(i) => out.push(Node::Trait(*i)),
             Expr::Segment(i) => out.push(Node::Segment(*i)),
             _ => {}
