@@ -10,4 +10,6 @@ pub mod jit;
 pub mod ops;
 pub mod snapshot;
 pub mod state;
+#[cfg(test)]
+mod testing;
 pub mod value;

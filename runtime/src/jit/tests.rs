@@ -1,7 +1,6 @@
 //! Unit tests of the JIT: hand-written projects and streams run through the
 //! executor with both engines must produce identical output and snapshots.
 
-use seg_compiler::db::{check_project, plan, Database};
 use seg_compiler::ir::Plan;
 
 use super::JitEngine;
@@ -10,19 +9,7 @@ use crate::interp::Interpreter;
 use crate::state::FilterEval;
 
 fn compile(src: &str) -> Plan {
-    let db = Database::default();
-    let project = db.load(vec![("p.seg".into(), src.into())]);
-    let checked = check_project(&db, project);
-    assert!(
-        !checked.has_errors(),
-        "{:#?}",
-        checked
-            .diagnostics
-            .iter()
-            .map(|d| d.message.clone())
-            .collect::<Vec<_>>()
-    );
-    plan(&db, project).clone().unwrap()
+    crate::testing::plan_of(src)
 }
 
 fn run(plan: &Plan, eval: &dyn Evaluator, lines: &[String]) -> String {
