@@ -91,11 +91,39 @@ impl<'p> Interpreter<'p> {
 
     /// Consent-gated membership of every segment at `t`, into `out`.
     pub fn segments(&self, state: &ProfileState, t: i64, out: &mut Vec<bool>) {
-        let cx = Cx {
-            state,
-            t,
-            fields: &[],
-        };
+        out.clear();
+        out.resize(self.plan.segments.len(), false);
+        self.with_memo(|memo| {
+            let cx = Cx {
+                state,
+                t,
+                fields: &[],
+            };
+            for (i, o) in out.iter_mut().enumerate() {
+                *o = self.segment(i, &cx, memo);
+            }
+        });
+    }
+
+    /// Membership at `t` of the segments `want` marks, written to their positions
+    /// in `out`; the other positions are left as they are.
+    pub fn segments_where(&self, state: &ProfileState, t: i64, want: &[bool], out: &mut [bool]) {
+        self.with_memo(|memo| {
+            let cx = Cx {
+                state,
+                t,
+                fields: &[],
+            };
+            for (i, (w, o)) in want.iter().zip(out.iter_mut()).enumerate() {
+                if *w {
+                    *o = self.segment(i, &cx, memo);
+                }
+            }
+        });
+    }
+
+    /// Runs `f` with the engine's memo, cleared (or a fresh one if it is in use).
+    fn with_memo<R>(&self, f: impl FnOnce(&mut Memo) -> R) -> R {
         let mut fresh = Memo::default();
         let mut held = self.memo.try_borrow_mut();
         let memo = match held.as_mut() {
@@ -103,10 +131,7 @@ impl<'p> Interpreter<'p> {
             Err(_) => &mut fresh,
         };
         self.reset(memo);
-        out.clear();
-        for i in 0..self.plan.segments.len() {
-            out.push(self.segment(i, &cx, memo));
-        }
+        f(memo)
     }
 
     /// Every trait's value at `t`.

@@ -164,6 +164,22 @@ impl ProfileState {
         }
         best
     }
+
+    /// Calls `due(s)` for every store `s` with a deadline (as `next_deadline`
+    /// computes them from `after`) in `(after, until]`: the stores whose visible
+    /// content time alone may have changed since `after`. Call it before pruning
+    /// at `until`.
+    pub fn stores_due(&self, plan: &Plan, after: i64, until: i64, mut due: impl FnMut(usize)) {
+        for (s, (store, state)) in plan.stores.iter().zip(&self.stores).enumerate() {
+            let mut hit = false;
+            store_deadlines(store, state, after, &mut |d| {
+                hit |= d > after && d <= until;
+            });
+            if hit {
+                due(s);
+            }
+        }
+    }
 }
 
 fn source_accepts(f: &dyn FilterEval, s: usize, k: usize, src: &Source, fields: &[Value]) -> bool {

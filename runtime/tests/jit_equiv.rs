@@ -10,6 +10,8 @@
 //! engine. Changes, merge records, dead letters, audit records, counters and the
 //! final snapshot must be identical; along the way the traits and segments of
 //! every live profile are also compared at several instants on the same state.
+//! A third run evaluates every segment after every change: the executor's
+//! evaluation of only the segments that can see a change must emit the same.
 //!
 //! `SEG_JIT_EQUIV_CASES=N` sets the number of cases (default 200, a few seconds in
 //! a debug build); `SEG_JIT_EQUIV_SECS=S` keeps generating cases for S seconds
@@ -28,6 +30,8 @@ use seg_compiler::ir::Plan;
 use seg_runtime::executor::{Evaluator, Executor, MemorySink};
 use seg_runtime::interp::Interpreter;
 use seg_runtime::jit::JitEngine;
+use seg_runtime::state::{FilterEval, ProfileState};
+use seg_runtime::value::Value;
 
 // ------------------------------------------------------------------ randomness
 
@@ -844,6 +848,33 @@ fn stream(r: &mut Rng, p: &Project) -> Vec<String> {
 
 // ------------------------------------------------------------------ running
 
+/// Evaluates every segment whenever the executor asks for some: the executor
+/// evaluates only the segments that can see what changed, and must emit exactly
+/// what evaluating all of them after every change emits.
+struct EveryTime<'a>(&'a dyn Evaluator);
+
+impl FilterEval for EveryTime<'_> {
+    fn accepts(&self, store: usize, source: usize, fields: &[Value]) -> bool {
+        self.0.accepts(store, source, fields)
+    }
+}
+
+impl Evaluator for EveryTime<'_> {
+    fn segments(&self, state: &ProfileState, t: i64, out: &mut Vec<bool>) {
+        self.0.segments(state, t, out);
+    }
+    fn segments_where(&self, state: &ProfileState, t: i64, _want: &[bool], out: &mut [bool]) {
+        let mut all = Vec::new();
+        self.0.segments(state, t, &mut all);
+        for (o, a) in out.iter_mut().zip(all) {
+            *o = a;
+        }
+    }
+    fn traits(&self, state: &ProfileState, t: i64) -> Vec<Value> {
+        self.0.traits(state, t)
+    }
+}
+
 fn run(
     plan: &Plan,
     eval: &dyn Evaluator,
@@ -930,6 +961,19 @@ fn case(seed: u64) -> bool {
     let _ = p.hashed_email;
     let want = run(&plan, &interp, &lines, max_delay, until);
     let got = run(&plan, &jit, &lines, max_delay, until);
+    let every = run(&plan, &EveryTime(&interp), &lines, max_delay, until);
+    if want != every {
+        let diff = want
+            .lines()
+            .zip(every.lines())
+            .position(|(a, b)| a != b)
+            .unwrap_or(0);
+        panic!(
+            "seed {seed}: evaluating only the segments that see a change differs from evaluating all (first at output line {diff})\n--- project\n{}\n--- stream\n{}\n--- selective\n{want}\n--- every segment\n{every}",
+            p.source,
+            lines.join("\n")
+        );
+    }
     if want != got {
         let diff = want
             .lines()

@@ -2,6 +2,12 @@
 //! resolution, merges, erasure, events, attributes, consent), fire the instant's
 //! timers, evaluate every touched profile once, and emit merge records and then the
 //! changes in the order §10 fixes.
+//!
+//! A touched profile evaluates only the segments that can see what changed (its
+//! `want` mask): readers of the stores its events updated, of the attributes and
+//! consent decisions it received, of the stores whose deadline has come; every
+//! segment on creation and after a merge. The others cannot have changed, so they
+//! keep their membership.
 
 use std::cmp::Reverse;
 
@@ -12,6 +18,7 @@ use crate::exec::holdout::held_out;
 use crate::exec::identity::ProfileKey;
 use crate::state::ProfileState;
 
+use super::readers::mark;
 use super::{Cause, Change, Executor, Sink, Slot};
 
 /// What one instant produced, before ordering, and the buffers the instant works
@@ -91,6 +98,7 @@ impl Executor<'_> {
             self.timers.pop();
             if let Some(slot) = self.slot_mut(key).filter(|s| s.generation == generation) {
                 slot.scheduled = None;
+                slot.timer_due = true;
                 self.touch(key, t, Cause::Time, out);
             }
         }
@@ -146,6 +154,9 @@ impl Executor<'_> {
                 scheduled: None,
                 touched_at: i64::MIN,
                 cause: Cause::Event,
+                want: vec![true; self.plan.segments.len()],
+                evaluated_at: None,
+                timer_due: false,
             });
         }
     }
@@ -160,6 +171,7 @@ impl Executor<'_> {
         out.merges.push((absorbed.id.clone(), into));
         if let Some(p) = self.slot_mut(primary) {
             p.state.merge(absorbed.state);
+            p.want.fill(true);
         }
     }
 
@@ -167,19 +179,23 @@ impl Executor<'_> {
     fn apply_body(&mut self, key: u32, m: &Message, stamp: (i64, u64)) -> Cause {
         let plan = self.plan;
         let eval = self.eval;
+        let readers = &self.readers;
         let Some(slot) = self.profiles.get_mut(key as usize).and_then(Option::as_mut) else {
             return Cause::Event;
         };
         for (purpose, granted) in &m.consent {
             slot.state.set_consent(*purpose, *granted, stamp);
+            mark(&mut slot.want, readers.purpose(*purpose));
         }
         match &m.body {
             Body::Track { event, fields } => {
-                slot.state.apply_event(plan, eval, *event, fields, stamp)
+                slot.state.apply_event(plan, eval, *event, fields, stamp);
+                mark(&mut slot.want, readers.event(*event));
             }
             Body::Identify { attrs } => {
                 for (a, v) in attrs {
                     slot.state.set_attr(*a, v.clone(), stamp);
+                    mark(&mut slot.want, readers.attr(*a));
                 }
             }
             Body::Alias | Body::Forget => {}
@@ -209,18 +225,30 @@ impl Executor<'_> {
     fn evaluate(&mut self, key: u32, t: i64, out: &mut Out) {
         let plan = self.plan;
         let eval = self.eval;
+        let readers = &self.readers;
         let Some(slot) = self.profiles.get_mut(key as usize).and_then(Option::as_mut) else {
             return;
         };
-        slot.state.prune(plan, t);
-        eval.segments(&slot.state, t, &mut out.now);
-        for (i, (was, is)) in slot.member.iter().zip(&out.now).enumerate() {
-            if was != is {
-                out.changes
-                    .push(change(plan, &slot.id, i, *is, t, slot.cause));
-            }
+        if std::mem::take(&mut slot.timer_due) {
+            let after = slot.evaluated_at.unwrap_or(i64::MIN);
+            let want = &mut slot.want;
+            slot.state
+                .stores_due(plan, after, t, |s| mark(want, readers.store(s)));
         }
-        std::mem::swap(&mut slot.member, &mut out.now);
+        slot.state.prune(plan, t);
+        if slot.want.contains(&true) {
+            out.now.clone_from(&slot.member);
+            eval.segments_where(&slot.state, t, &slot.want, &mut out.now);
+            for (i, (was, is)) in slot.member.iter().zip(&out.now).enumerate() {
+                if was != is {
+                    out.changes
+                        .push(change(plan, &slot.id, i, *is, t, slot.cause));
+                }
+            }
+            std::mem::swap(&mut slot.member, &mut out.now);
+            slot.want.fill(false);
+        }
+        slot.evaluated_at = Some(t);
         let next = slot.state.next_deadline(plan, t);
         if next != slot.scheduled {
             slot.generation += 1;

@@ -9,6 +9,7 @@
 //! this module never looks inside expressions.
 
 mod instant;
+mod readers;
 pub mod sink;
 
 use std::cmp::Reverse;
@@ -28,6 +29,10 @@ pub use sink::{Cause, Change, MemorySink, Sink};
 pub trait Evaluator: FilterEval {
     /// Consent-gated membership of every segment at `t`.
     fn segments(&self, state: &ProfileState, t: i64, out: &mut Vec<bool>);
+    /// Consent-gated membership at `t` of each segment `want` marks, written to its
+    /// position in `out`; other positions are left as they are. Both slices hold
+    /// one entry per segment (shorter ones make the call do nothing).
+    fn segments_where(&self, state: &ProfileState, t: i64, want: &[bool], out: &mut [bool]);
     /// Every trait's value at `t`.
     fn traits(&self, state: &ProfileState, t: i64) -> Vec<Value>;
 }
@@ -35,6 +40,9 @@ pub trait Evaluator: FilterEval {
 impl Evaluator for crate::interp::Interpreter<'_> {
     fn segments(&self, state: &ProfileState, t: i64, out: &mut Vec<bool>) {
         crate::interp::Interpreter::segments(self, state, t, out)
+    }
+    fn segments_where(&self, state: &ProfileState, t: i64, want: &[bool], out: &mut [bool]) {
+        crate::interp::Interpreter::segments_where(self, state, t, want, out)
     }
     fn traits(&self, state: &ProfileState, t: i64) -> Vec<Value> {
         crate::interp::Interpreter::traits(self, state, t)
@@ -69,12 +77,19 @@ pub(crate) struct Slot {
     /// The instant this profile was last queued for evaluation.
     pub touched_at: i64,
     pub cause: Cause,
+    /// Segments that can see what changed since the last evaluation.
+    pub want: Vec<bool>,
+    /// The last instant the profile was evaluated at (None: never).
+    pub evaluated_at: Option<i64>,
+    /// The profile's timer fired at the instant being processed.
+    pub timer_due: bool,
 }
 
 pub struct Executor<'p> {
     pub(crate) plan: &'p Plan,
     pub(crate) eval: &'p dyn Evaluator,
     pub(crate) graph: IdentityGraph,
+    pub(crate) readers: readers::Readers,
     dedup: Dedup,
     /// Accepted messages not yet applied, by (event time, input line).
     buffer: BTreeMap<(i64, u64), Message>,
@@ -98,6 +113,7 @@ impl<'p> Executor<'p> {
             plan,
             eval,
             graph: IdentityGraph::new(&plan.schema.identity),
+            readers: readers::Readers::new(plan),
             dedup: Dedup::default(),
             buffer: BTreeMap::new(),
             timers: BinaryHeap::new(),

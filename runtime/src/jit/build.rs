@@ -140,7 +140,11 @@ impl Builder<'_> {
         sig.params.push(AbiParam::new(types::I64));
         match body {
             Body::Filter(_) => sig.returns.push(AbiParam::new(types::I64)),
-            Body::Segments | Body::Traits => sig.params.push(AbiParam::new(types::I64)),
+            Body::Segments => {
+                sig.params.push(AbiParam::new(types::I64));
+                sig.params.push(AbiParam::new(types::I64));
+            }
+            Body::Traits => sig.params.push(AbiParam::new(types::I64)),
         }
         let id = self
             .module
@@ -165,7 +169,7 @@ impl Builder<'_> {
             ctx,
             self.gate_purposes.clone(),
         );
-        let tys = emit(&mut g, self.plan, body, params.get(1).copied())?;
+        let tys = emit(&mut g, self.plan, body, &params)?;
         g.finish();
         if let Some(text) = &mut self.text {
             text.push_str(&format!("; {label}\n{}\n", self.cctx.func.display()));
@@ -267,13 +271,15 @@ impl Builder<'_> {
     }
 }
 
-/// Generates a function body; returns the trait types for the traits function.
+/// Generates a function body (`params`: the function's parameters, `ctx` first);
+/// returns the trait types for the traits function.
 fn emit(
     g: &mut Gen<'_, '_>,
     plan: &Plan,
     body: Body<'_>,
-    out: Option<Value>,
+    params: &[Value],
 ) -> Result<Vec<Ty>, String> {
+    let out = params.get(1).copied();
     match body {
         Body::Filter(f) => {
             let v = g.expr(f, 0)?;
@@ -284,21 +290,23 @@ fn emit(
         }
         Body::Segments => {
             let out = out.ok_or("no output parameter")?;
-            let order = typing::topo_order(plan, typing::plan_roots(plan, true))?;
-            g.lazy_traits = true;
-            g.nodes(&order)?;
+            let want = params.get(2).copied().ok_or("no mask parameter")?;
+            typing::topo_order(plan, typing::plan_roots(plan, true))?;
+            g.lazy_nodes = true;
             for i in 0..plan.segments.len() {
-                let v = g
-                    .node_value(Node::Segment(i))
-                    .cloned()
-                    .ok_or("segment not computed")?;
+                let off = i32::try_from(i).map_err(|_| "too many segments")?;
+                let wanted =
+                    g.b.ins()
+                        .load(types::I8, MemFlagsData::trusted(), want, off);
+                let compute = g.b.create_block();
+                let next = g.b.create_block();
+                g.b.ins().brif(wanted, compute, &[], next, &[]);
+                g.b.switch_to_block(compute);
+                let v = g.reference(Node::Segment(i))?;
                 let x = v.w.first().copied().ok_or("segment without value")?;
-                g.b.ins().store(
-                    MemFlagsData::trusted(),
-                    x,
-                    out,
-                    i32::try_from(i).map_err(|_| "too many segments")?,
-                );
+                g.b.ins().store(MemFlagsData::trusted(), x, out, off);
+                g.b.ins().jump(next, &[]);
+                g.b.switch_to_block(next);
             }
             g.b.ins().return_(&[]);
             Ok(Vec::new())

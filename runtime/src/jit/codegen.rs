@@ -74,8 +74,9 @@ fn word_types(ty: Ty) -> &'static [Type] {
 /// Imported helpers: their ids in the module.
 pub type HelperIds = HashMap<H, FuncId>;
 
-/// The variables of a trait computed on demand: whether it has been computed on
-/// this path (zero until then), and its value once the first site has fixed its type.
+/// The variables of a trait or segment computed on demand: whether it has been
+/// computed on this path (zero until then), and its value once the first site has
+/// fixed its type.
 #[derive(Clone)]
 struct Lazy {
     done: Variable,
@@ -95,10 +96,12 @@ pub struct Gen<'a, 'f> {
     pub ctx: IrValue,
     traits: Vec<Option<V>>,
     segs: Vec<Option<V>>,
-    /// In the segments function, traits are computed where first needed (behind
-    /// the same short-circuits as in the interpreter) and kept in variables.
-    pub lazy_traits: bool,
+    /// In the segments function, traits and segments are computed where first
+    /// needed (behind the same short-circuits as in the interpreter, and only for
+    /// the segments asked for) and kept in variables.
+    pub lazy_nodes: bool,
     lazy: Vec<Option<Lazy>>,
+    lazy_segs: Vec<Option<Lazy>>,
     /// Purposes of gated segments; bit k of `Ctx::gates` is `gate_purposes[k]`.
     gate_purposes: Vec<usize>,
 }
@@ -132,8 +135,9 @@ impl<'a, 'f> Gen<'a, 'f> {
             ctx,
             traits: vec![None; plan.traits.len()],
             segs: vec![None; plan.segments.len()],
-            lazy_traits: false,
+            lazy_nodes: false,
             lazy: vec![None; plan.traits.len()],
+            lazy_segs: vec![None; plan.segments.len()],
             gate_purposes,
         }
     }
@@ -309,23 +313,15 @@ impl<'a, 'f> Gen<'a, 'f> {
     pub fn nodes(&mut self, order: &[Node]) -> Result<(), String> {
         for n in order {
             match *n {
-                Node::Trait(_) if self.lazy_traits => {}
+                _ if self.lazy_nodes => {}
                 Node::Trait(i) => {
-                    let e = &self.plan.traits.get(i).ok_or("missing trait")?.expr;
-                    let v = self.expr(e, 0)?;
+                    let v = self.node(*n)?;
                     if let Some(slot) = self.traits.get_mut(i) {
                         *slot = Some(v);
                     }
                 }
                 Node::Segment(i) => {
-                    let seg = self.plan.segments.get(i).ok_or("missing segment")?;
-                    let v = self.expr(&seg.expr, 0)?;
-                    let mut x = self.truthy(&v);
-                    if let Some(p) = seg.purpose {
-                        let g = self.gate(p)?;
-                        x = self.and8(x, g);
-                    }
-                    let v = self.boolean(x);
+                    let v = self.node(*n)?;
                     if let Some(slot) = self.segs.get_mut(i) {
                         *slot = Some(v);
                     }
@@ -333,6 +329,26 @@ impl<'a, 'f> Gen<'a, 'f> {
             }
         }
         Ok(())
+    }
+
+    /// Computes a trait's value, or a segment's consent-gated membership, here.
+    fn node(&mut self, n: Node) -> Result<V, String> {
+        match n {
+            Node::Trait(i) => {
+                let e = &self.plan.traits.get(i).ok_or("missing trait")?.expr;
+                self.expr(e, 0)
+            }
+            Node::Segment(i) => {
+                let seg = self.plan.segments.get(i).ok_or("missing segment")?;
+                let v = self.expr(&seg.expr, 0)?;
+                let mut x = self.truthy(&v);
+                if let Some(p) = seg.purpose {
+                    let g = self.gate(p)?;
+                    x = self.and8(x, g);
+                }
+                Ok(self.boolean(x))
+            }
+        }
     }
 
     /// The consent gate of purpose `p` (bit of `Ctx::gates`), as `i8`.
@@ -520,25 +536,33 @@ impl<'a, 'f> Gen<'a, 'f> {
         Ok(self.read_out(ty, tag))
     }
 
-    fn reference(&mut self, n: Node) -> Result<V, String> {
-        if let (Node::Trait(i), true) = (n, self.lazy_traits) {
-            return self.lazy_trait(i);
+    pub fn reference(&mut self, n: Node) -> Result<V, String> {
+        if self.lazy_nodes {
+            return self.lazy_node(n);
         }
         self.node_value(n)
             .cloned()
             .ok_or_else(|| format!("{n:?} is used before it is computed"))
     }
 
-    /// Trait `i`, computed at this site unless a path to it already computed it.
-    fn lazy_trait(&mut self, i: usize) -> Result<V, String> {
-        let e = &self.plan.traits.get(i).ok_or("missing trait")?.expr;
-        let slot = self.lazy.get_mut(i).ok_or("missing trait")?;
-        let lazy = match slot {
-            Some(l) => l.clone(),
+    fn lazy_slot(&mut self, n: Node) -> Option<&mut Option<Lazy>> {
+        match n {
+            Node::Trait(i) => self.lazy.get_mut(i),
+            Node::Segment(i) => self.lazy_segs.get_mut(i),
+        }
+    }
+
+    /// Node `n`, computed at this site unless a path to it already computed it.
+    fn lazy_node(&mut self, n: Node) -> Result<V, String> {
+        let existing = self.lazy_slot(n).ok_or("missing trait or segment")?.clone();
+        let lazy = match existing {
+            Some(l) => l,
             None => {
                 let done = self.b.declare_var(types::I8);
                 let l = Lazy { done, value: None };
-                *slot = Some(l.clone());
+                if let Some(slot) = self.lazy_slot(n) {
+                    *slot = Some(l.clone());
+                }
                 l
             }
         };
@@ -547,7 +571,7 @@ impl<'a, 'f> Gen<'a, 'f> {
         let have = self.b.create_block();
         self.b.ins().brif(flag, have, &[], compute, &[]);
         self.b.switch_to_block(compute);
-        let v = self.expr(e, 0)?;
+        let v = self.node(n)?;
         let (ty, present, words) = match lazy.value {
             Some(vars) => vars,
             None => {
@@ -557,14 +581,14 @@ impl<'a, 'f> Gen<'a, 'f> {
                     .map(|t| self.b.declare_var(*t))
                     .collect::<Vec<_>>();
                 let vars = (v.ty, present, words);
-                if let Some(Some(l)) = self.lazy.get_mut(i) {
+                if let Some(Some(l)) = self.lazy_slot(n) {
                     l.value = Some(vars.clone());
                 }
                 vars
             }
         };
         if v.ty != ty || v.w.len() != words.len() {
-            return Err(format!("trait {i} has two native types"));
+            return Err(format!("{n:?} has two native types"));
         }
         self.b.def_var(present, v.present);
         for (var, w) in words.iter().zip(&v.w) {

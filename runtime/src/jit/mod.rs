@@ -44,7 +44,7 @@ use typing::{Ty, MAX_FILTER_FIELDS};
 pub use typing::{MAX_DEPTH, MAX_FILTER_FIELDS as FILTER_FIELD_LIMIT, MAX_NODES, MAX_PURPOSES};
 
 type FilterFn = unsafe extern "C" fn(*mut Ctx) -> i64;
-type SegmentsFn = unsafe extern "C" fn(*mut Ctx, *mut u8);
+type SegmentsFn = unsafe extern "C" fn(*mut Ctx, *mut u8, *const u8);
 type TraitsFn = unsafe extern "C" fn(*mut Ctx, *mut NVal);
 
 /// A compiled filter: the function and the (field index, type) of each slot.
@@ -72,6 +72,8 @@ pub struct JitEngine<'p> {
     scratch: RefCell<Scratch>,
     /// The traits function's output slots.
     trait_buf: RefCell<Vec<NVal>>,
+    /// A mask asking for every segment.
+    every: Vec<bool>,
 }
 
 impl<'p> JitEngine<'p> {
@@ -122,6 +124,7 @@ impl<'p> JitEngine<'p> {
             consts,
             scratch: RefCell::new(Scratch::default()),
             trait_buf: RefCell::new(Vec::new()),
+            every: vec![true; plan.segments.len()],
         })
     }
 
@@ -203,14 +206,29 @@ impl Evaluator for JitEngine<'_> {
     fn segments(&self, state: &ProfileState, t: i64, out: &mut Vec<bool>) {
         out.clear();
         out.resize(self.plan.segments.len(), false);
+        self.segments_where(state, t, &self.every, out);
+    }
+
+    fn segments_where(&self, state: &ProfileState, t: i64, want: &[bool], out: &mut [bool]) {
+        let n = self.plan.segments.len();
+        if want.len() < n || out.len() < n {
+            return;
+        }
         let gates = self.gates(state);
         self.with_scratch(|scratch| {
             let mut ctx = self.ctx(state, t, scratch);
             ctx.gates = gates;
             // SAFETY: `ctx` is fully initialised, `state` and `scratch` are borrowed
-            // for the call; the function writes one byte, 0 or 1 (a valid `bool`),
-            // per segment, and `out` holds exactly that many.
-            unsafe { (self.segments_fn)(&mut ctx, out.as_mut_ptr().cast::<u8>()) };
+            // for the call; the function reads one `bool` of `want` per segment and
+            // writes one byte, 0 or 1 (a valid `bool`), for each segment `want`
+            // marks; `want` and `out` hold at least that many (checked above).
+            unsafe {
+                (self.segments_fn)(
+                    &mut ctx,
+                    out.as_mut_ptr().cast::<u8>(),
+                    want.as_ptr().cast::<u8>(),
+                )
+            };
         });
     }
 

@@ -28,6 +28,7 @@ enum Call {
     Segments {
         state: Box<ProfileState>,
         t: i64,
+        want: Vec<bool>,
     },
 }
 
@@ -50,11 +51,15 @@ impl FilterEval for Recorder<'_> {
 
 impl Evaluator for Recorder<'_> {
     fn segments(&self, state: &ProfileState, t: i64, out: &mut Vec<bool>) {
+        self.inner.segments(state, t, out);
+    }
+    fn segments_where(&self, state: &ProfileState, t: i64, want: &[bool], out: &mut [bool]) {
         self.calls.borrow_mut().push(Call::Segments {
             state: Box::new(state.clone()),
             t,
+            want: want.to_vec(),
         });
-        self.inner.segments(state, t, out);
+        self.inner.segments_where(state, t, want, out);
     }
     fn traits(&self, state: &ProfileState, t: i64) -> Vec<Value> {
         self.inner.traits(state, t)
@@ -134,8 +139,10 @@ impl Recording {
                 } => {
                     black_box(engine.accepts(*store, *source, fields));
                 }
-                Call::Segments { state, t } => {
-                    engine.segments(state, *t, out);
+                Call::Segments { state, t, want } => {
+                    out.clear();
+                    out.resize(want.len(), false);
+                    engine.segments_where(state, *t, want, out);
                     black_box(&out);
                 }
             }
