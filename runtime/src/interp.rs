@@ -335,8 +335,8 @@ impl<'p> Interpreter<'p> {
             return Value::None;
         };
         let lo = window.map(|w| cx.t.saturating_sub(w));
-        let visible = entries
-            .iter()
+        let visible = crate::state::from_window(entries, lo)
+            .map(|(_, e)| e)
             .filter(|e| e.ts <= cx.t && e.expire > cx.t && lo.is_none_or(|lo| e.ts > lo));
         aggregate(func, base, visible)
     }

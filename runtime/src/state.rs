@@ -59,6 +59,17 @@ pub trait FilterEval {
     fn accepts(&self, store: usize, source: usize, fields: &[Value]) -> bool;
 }
 
+/// The entries of a log store from the first one later than `lo` (all without a
+/// window), with their positions. Entries are kept in (time, input) order, so the
+/// ones at or before `lo` form a prefix, skipped by binary search.
+pub fn from_window(
+    entries: &VecDeque<Entry>,
+    lo: Option<i64>,
+) -> impl Iterator<Item = (usize, &Entry)> {
+    let start = lo.map_or(0, |lo| entries.partition_point(|e| e.ts <= lo));
+    entries.iter().enumerate().skip(start)
+}
+
 fn expire(ts: i64, retain: Option<i64>) -> i64 {
     retain.map_or(i64::MAX, |r| ts.saturating_add(r))
 }
@@ -415,5 +426,34 @@ fn store_deadlines(store: &Store, state: &StoreState, t: i64, offer: &mut impl F
             }
         }
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_window_starts_after_its_lower_bound() {
+        let entries: VecDeque<Entry> = [1, 2, 2, 3, 5]
+            .iter()
+            .enumerate()
+            .map(|(i, ts)| Entry {
+                ts: *ts,
+                seq: i as u64,
+                expire: i64::MAX,
+                value: Value::None,
+            })
+            .collect();
+        let from = |lo| {
+            from_window(&entries, lo)
+                .map(|(i, _)| i)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(from(None), [0, 1, 2, 3, 4]);
+        assert_eq!(from(Some(2)), [3, 4]);
+        assert_eq!(from(Some(0)), [0, 1, 2, 3, 4]);
+        assert_eq!(from(Some(5)), [] as [usize; 0]);
+        assert_eq!(from(Some(i64::MIN)), [0, 1, 2, 3, 4]);
     }
 }

@@ -10,7 +10,7 @@ use std::collections::VecDeque;
 use seg_compiler::hir::{AggFunc, Base};
 
 use crate::interp;
-use crate::state::Entry;
+use crate::state::{from_window, Entry};
 use crate::value::Value;
 
 use super::abi::Scratch;
@@ -31,7 +31,9 @@ pub fn aggregate(
     scratch: &mut Scratch,
 ) -> Value {
     let lo = w.map(|w| t.saturating_sub(w));
-    let seen = entries.iter().filter(|e| visible(e, t, lo));
+    let seen = from_window(entries, lo)
+        .map(|(_, e)| e)
+        .filter(|e| visible(e, t, lo));
     match func {
         AggFunc::Distinct => distinct(entries, t, lo, &mut scratch.distinct),
         AggFunc::MostFrequent => most_frequent(entries, t, lo, &mut scratch.frequent),
@@ -42,7 +44,7 @@ pub fn aggregate(
 /// Number of distinct values, first occurrences in order (as `interp::aggregate`).
 fn distinct(entries: &VecDeque<Entry>, t: i64, lo: Option<i64>, reps: &mut Vec<usize>) -> Value {
     reps.clear();
-    for (i, e) in entries.iter().enumerate() {
+    for (i, e) in from_window(entries, lo) {
         if !visible(e, t, lo) {
             continue;
         }
@@ -68,7 +70,7 @@ fn most_frequent(
 ) -> Value {
     counts.clear();
     let mut pos = 0usize;
-    for (i, e) in entries.iter().enumerate() {
+    for (i, e) in from_window(entries, lo) {
         if !visible(e, t, lo) {
             continue;
         }
