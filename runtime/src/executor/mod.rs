@@ -13,7 +13,7 @@ mod readers;
 pub mod sink;
 
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap};
+use std::collections::{BinaryHeap, VecDeque};
 
 use seg_compiler::ir::Plan;
 
@@ -91,8 +91,9 @@ pub struct Executor<'p> {
     pub(crate) graph: IdentityGraph,
     pub(crate) readers: readers::Readers,
     dedup: Dedup,
-    /// Accepted messages not yet applied, by (event time, input line).
-    buffer: BTreeMap<(i64, u64), Message>,
+    /// Accepted messages not yet applied, sorted by (event time, input line).
+    /// Messages mostly arrive in time order, so most are appended at the back.
+    buffer: VecDeque<(i64, u64, Message)>,
     /// (deadline, profile key, generation)
     pub(crate) timers: BinaryHeap<Reverse<(i64, u32, u64)>>,
     pub(crate) profiles: Vec<Option<Slot>>,
@@ -115,7 +116,7 @@ impl<'p> Executor<'p> {
             graph: IdentityGraph::new(&plan.schema.identity),
             readers: readers::Readers::new(plan),
             dedup: Dedup::default(),
-            buffer: BTreeMap::new(),
+            buffer: VecDeque::new(),
             timers: BinaryHeap::new(),
             profiles: Vec::new(),
             max_delay,
@@ -175,7 +176,13 @@ impl<'p> Executor<'p> {
         }
         self.stats.events += 1;
         self.max_ts = Some(self.max_ts.map_or(m.ts, |x| x.max(m.ts)));
-        self.buffer.insert((m.ts, line), m);
+        let at = match self.buffer.back() {
+            Some((ts, l, _)) if (*ts, *l) > (m.ts, line) => self
+                .buffer
+                .partition_point(|(ts, l, _)| (*ts, *l) < (m.ts, line)),
+            _ => self.buffer.len(),
+        };
+        self.buffer.insert(at, (m.ts, line, m));
         if let Some(w) = self.watermark() {
             self.run_before(w, sink);
         }
@@ -211,7 +218,7 @@ impl<'p> Executor<'p> {
 
     fn next_instant(&mut self) -> Option<i64> {
         self.drop_stale_timers();
-        let msg = self.buffer.keys().next().map(|(t, _)| *t);
+        let msg = self.buffer.front().map(|(t, _, _)| *t);
         let timer = self.timers.peek().map(|Reverse((t, _, _))| *t);
         let next = match (msg, timer) {
             (Some(a), Some(b)) => Some(a.min(b)),
@@ -254,12 +261,10 @@ impl<'p> Executor<'p> {
 
     /// Pops the buffered messages of instant `t`, in input order.
     pub(crate) fn take_messages_at(&mut self, t: i64, out: &mut Vec<(u64, Message)>) {
-        while let Some(entry) = self.buffer.first_entry() {
-            if entry.key().0 != t {
-                break;
+        while self.buffer.front().is_some_and(|(ts, _, _)| *ts == t) {
+            if let Some((_, line, m)) = self.buffer.pop_front() {
+                out.push((line, m));
             }
-            let ((_, line), m) = entry.remove_entry();
-            out.push((line, m));
         }
     }
 
