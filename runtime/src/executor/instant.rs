@@ -6,8 +6,11 @@
 //! A touched profile evaluates only the segments that can see what changed (its
 //! `want` mask): readers of the stores its events updated, of the attributes and
 //! consent decisions it received, of the stores whose deadline has come; every
-//! segment on creation and after a merge. The others cannot have changed, so they
-//! keep their membership.
+//! segment after a merge. The others cannot have changed, so they
+//! keep their membership. A new profile starts from the membership of an empty
+//! profile (`Executor::held_when_empty`): it evaluates the segments an empty
+//! profile is in (each must enter) and those that can see what its first message
+//! changed.
 
 use std::cmp::Reverse;
 
@@ -154,7 +157,7 @@ impl Executor<'_> {
                 scheduled: None,
                 touched_at: i64::MIN,
                 cause: Cause::Event,
-                want: vec![true; self.plan.segments.len()],
+                want: self.held_when_empty.clone(),
                 evaluated_at: None,
                 timer_due: false,
             });

@@ -90,6 +90,10 @@ pub struct Executor<'p> {
     pub(crate) eval: &'p dyn Evaluator,
     pub(crate) graph: IdentityGraph,
     pub(crate) readers: readers::Readers,
+    /// Membership of a profile with no state at all (no stores, attributes or
+    /// consent decisions), which no instant changes: what a new profile holds
+    /// before its first message is applied.
+    pub(crate) held_when_empty: Vec<bool>,
     dedup: Dedup,
     /// Accepted messages not yet applied, sorted by (event time, input line).
     /// Messages mostly arrive in time order, so most are appended at the back.
@@ -115,6 +119,11 @@ impl<'p> Executor<'p> {
             eval,
             graph: IdentityGraph::new(&plan.schema.identity),
             readers: readers::Readers::new(plan),
+            held_when_empty: {
+                let mut held = Vec::new();
+                eval.segments(&ProfileState::new(plan), 0, &mut held);
+                held
+            },
             dedup: Dedup::default(),
             buffer: VecDeque::new(),
             timers: BinaryHeap::new(),
