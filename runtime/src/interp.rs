@@ -93,6 +93,22 @@ impl<'p> Interpreter<'p> {
     pub fn segments(&self, state: &ProfileState, t: i64, out: &mut Vec<bool>) {
         out.clear();
         out.resize(self.plan.segments.len(), false);
+        self.segments_if(state, t, out, |_| true);
+    }
+
+    /// Membership at `t` of the segments `want` marks, written to their positions
+    /// in `out`; the other positions are left as they are.
+    pub fn segments_where(&self, state: &ProfileState, t: i64, want: &[bool], out: &mut [bool]) {
+        self.segments_if(state, t, out, |i| want.get(i) == Some(&true));
+    }
+
+    fn segments_if(
+        &self,
+        state: &ProfileState,
+        t: i64,
+        out: &mut [bool],
+        want: impl Fn(usize) -> bool,
+    ) {
         self.with_memo(|memo| {
             let cx = Cx {
                 state,
@@ -100,22 +116,7 @@ impl<'p> Interpreter<'p> {
                 fields: &[],
             };
             for (i, o) in out.iter_mut().enumerate() {
-                *o = self.segment(i, &cx, memo);
-            }
-        });
-    }
-
-    /// Membership at `t` of the segments `want` marks, written to their positions
-    /// in `out`; the other positions are left as they are.
-    pub fn segments_where(&self, state: &ProfileState, t: i64, want: &[bool], out: &mut [bool]) {
-        self.with_memo(|memo| {
-            let cx = Cx {
-                state,
-                t,
-                fields: &[],
-            };
-            for (i, (w, o)) in want.iter().zip(out.iter_mut()).enumerate() {
-                if *w {
+                if want(i) {
                     *o = self.segment(i, &cx, memo);
                 }
             }

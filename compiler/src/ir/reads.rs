@@ -83,28 +83,24 @@ impl<'p> Walk<'p> {
     }
 
     fn segment(&mut self, i: usize) {
-        let Some(seen) = self.seen_segments.get_mut(i) else {
-            return;
-        };
-        if std::mem::replace(seen, true) {
-            return;
-        }
         let plan = self.plan;
-        if let Some(s) = plan.segments.get(i) {
+        if let Some(s) = plan
+            .segments
+            .get(i)
+            .filter(|_| first(&mut self.seen_segments, i))
+        {
             self.reads.purposes.extend(s.purpose);
             self.expr(&s.expr);
         }
     }
 
     fn trait_(&mut self, i: usize) {
-        let Some(seen) = self.seen_traits.get_mut(i) else {
-            return;
-        };
-        if std::mem::replace(seen, true) {
-            return;
-        }
         let plan = self.plan;
-        if let Some(t) = plan.traits.get(i) {
+        if let Some(t) = plan
+            .traits
+            .get(i)
+            .filter(|_| first(&mut self.seen_traits, i))
+        {
             self.expr(&t.expr);
         }
     }
@@ -129,6 +125,11 @@ impl<'p> Walk<'p> {
         }
         self.reads
     }
+}
+
+/// Marks `i` seen; true the first time.
+fn first(seen: &mut [bool], i: usize) -> bool {
+    seen.get_mut(i).is_some_and(|s| !std::mem::replace(s, true))
 }
 
 #[cfg(test)]
