@@ -962,29 +962,31 @@ fn case(seed: u64) -> bool {
     let want = run(&plan, &interp, &lines, max_delay, until);
     let got = run(&plan, &jit, &lines, max_delay, until);
     let every = run(&plan, &EveryTime(&interp), &lines, max_delay, until);
-    if want != every {
-        let diff = want
-            .lines()
-            .zip(every.lines())
-            .position(|(a, b)| a != b)
-            .unwrap_or(0);
-        panic!(
-            "seed {seed}: evaluating only the segments that see a change differs from evaluating all (first at output line {diff})\n--- project\n{}\n--- stream\n{}\n--- selective\n{want}\n--- every segment\n{every}",
-            p.source,
-            lines.join("\n")
-        );
-    }
-    if want != got {
-        let diff = want
-            .lines()
-            .zip(got.lines())
-            .position(|(a, b)| a != b)
-            .unwrap_or(0);
-        panic!(
-            "seed {seed}: engines differ (first at output line {diff})\n--- project\n{}\n--- stream\n{}\n--- interpreter\n{want}\n--- jit\n{got}",
-            p.source,
-            lines.join("\n")
-        );
+    let shown = format!(
+        "--- project\n{}\n--- stream\n{}",
+        p.source,
+        lines.join("\n")
+    );
+    let runs = [
+        (
+            "selective",
+            "every segment",
+            &every,
+            "evaluating only the segments that see a change differs from evaluating all",
+        ),
+        ("interpreter", "jit", &got, "engines differ"),
+    ];
+    for (ours, theirs, other, what) in runs {
+        if want != *other {
+            let diff = want
+                .lines()
+                .zip(other.lines())
+                .position(|(a, b)| a != b)
+                .unwrap_or(0);
+            panic!(
+                "seed {seed}: {what} (first at output line {diff})\n{shown}\n--- {ours}\n{want}\n--- {theirs}\n{other}"
+            );
+        }
     }
     if std::env::var_os("SEG_JIT_EQUIV_VERBOSE").is_some() {
         eprintln!(
