@@ -18,7 +18,7 @@ use std::collections::{BinaryHeap, VecDeque};
 use seg_compiler::ir::Plan;
 
 use crate::exec::decode::{self, Decoded, Message};
-use crate::exec::dedup::Dedup;
+use crate::exec::dedup::{Dedup, Verdict};
 use crate::exec::identity::IdentityGraph;
 use crate::exec::time::format_ts;
 use crate::state::{FilterEval, ProfileState};
@@ -162,14 +162,18 @@ impl<'p> Executor<'p> {
     }
 
     fn accept(&mut self, line: u64, raw: &str, m: Message, sink: &mut dyn Sink) {
-        if let Some(id) = &m.message_id {
-            if self.dedup.is_duplicate(id, m.ts) {
+        let watermark = self.watermark().filter(|w| m.ts < *w);
+        let verdict = match &m.message_id {
+            Some(id) => self.dedup.admit(id, m.ts, watermark.is_some()),
+            None if watermark.is_some() => Verdict::Late,
+            None => Verdict::Accepted,
+        };
+        match (verdict, watermark) {
+            (Verdict::Duplicate, _) => {
                 self.stats.duplicates += 1;
                 return;
             }
-        }
-        if let Some(w) = self.watermark() {
-            if m.ts < w {
+            (Verdict::Late, Some(w)) => {
                 self.stats.late += 1;
                 let detail = format!(
                     "event time {} is older than the watermark {}",
@@ -179,9 +183,7 @@ impl<'p> Executor<'p> {
                 sink.dead_letter(line, "late", &detail, raw);
                 return;
             }
-        }
-        if let Some(id) = &m.message_id {
-            self.dedup.record(id, m.ts);
+            _ => {}
         }
         self.stats.events += 1;
         self.max_ts = Some(self.max_ts.map_or(m.ts, |x| x.max(m.ts)));
