@@ -6,6 +6,11 @@
 //! merged or forgotten profile's key simply stops being live). Per-profile
 //! evaluation state, merge records and counters are the executor's, not this
 //! module's: it only reports what happened in a [`Resolution`].
+//!
+//! Each value's text is held once, shared by the owner table and the owning
+//! profile's value list; resolving a message looks each of its values up once.
+
+use std::rc::Rc;
 
 use foldhash::{HashMap, HashMapExt};
 
@@ -33,18 +38,22 @@ pub struct Resolution {
 #[derive(Debug)]
 struct Profile {
     /// `TYPE:VALUE` of the strongest identifier at creation; kept after merges.
-    id: String,
+    id: Rc<str>,
     /// Per identifier type, values in attach order.
-    values: Vec<Vec<String>>,
+    values: Vec<Vec<Rc<str>>>,
 }
 
 #[derive(Debug)]
 pub struct IdentityGraph {
     types: Vec<IdTypeSchema>,
     /// Per identifier type: value → owning profile.
-    owners: Vec<HashMap<String, u32>>,
+    owners: Vec<HashMap<Rc<str>, u32>>,
     profiles: Vec<Option<Profile>>,
     live: usize,
+    /// Per value of the message being resolved: its owner before resolution.
+    found: Vec<Option<u32>>,
+    /// The distinct owners of the message's values, strongest value first.
+    distinct: Vec<u32>,
 }
 
 impl IdentityGraph {
@@ -56,6 +65,8 @@ impl IdentityGraph {
             owners: vec![HashMap::new(); types.len()],
             profiles: Vec::new(),
             live: 0,
+            found: Vec::new(),
+            distinct: Vec::new(),
         }
     }
 
@@ -83,7 +94,7 @@ impl IdentityGraph {
     /// strongest first, as the decoder gives it; at least one — following §8
     /// steps 1–5. An empty set creates a profile with an empty id.
     pub fn resolve(&mut self, ids: &[(usize, String)]) -> Resolution {
-        let owners = self.owners_in_order(ids);
+        self.find_owners(ids);
         let mut res = Resolution {
             primary: ProfileKey(0),
             created: false,
@@ -91,7 +102,7 @@ impl IdentityGraph {
             refused_merges: 0,
             skipped_identifiers: 0,
         };
-        let primary = match owners.first() {
+        let primary = match self.distinct.first() {
             Some(&p) => p,
             None => {
                 res.created = true;
@@ -99,7 +110,8 @@ impl IdentityGraph {
             }
         };
         res.primary = ProfileKey(primary);
-        for &q in owners.iter().skip(1) {
+        let distinct = std::mem::take(&mut self.distinct);
+        for &q in distinct.iter().skip(1) {
             if self.fits(primary, q) {
                 self.absorb(primary, q);
                 res.merged.push(ProfileKey(q));
@@ -107,38 +119,44 @@ impl IdentityGraph {
                 res.refused_merges += 1;
             }
         }
-        for (ty, v) in ids {
-            if self.owner(*ty, v).is_some() {
+        self.distinct = distinct;
+        // A value unowned before the merges is still unowned: merges move owned
+        // values only, and the message holds one value per type.
+        let found = std::mem::take(&mut self.found);
+        for ((ty, v), owner) in ids.iter().zip(&found) {
+            if owner.is_some() {
                 continue;
             }
             if self.count(primary, *ty) >= self.limit(*ty) {
                 res.skipped_identifiers += 1;
                 continue;
             }
-            self.attach(primary, *ty, v);
+            self.attach(primary, *ty, Rc::from(v.as_str()));
         }
+        self.found = found;
         res
     }
 
-    /// Step 1: the distinct owners of values of `ids`, in order of the strongest
-    /// value each owns.
-    fn owners_in_order(&self, ids: &[(usize, String)]) -> Vec<u32> {
-        let mut owners: Vec<u32> = Vec::new();
+    /// Step 1: each value's owner, and the distinct owners in order of the
+    /// strongest value each owns.
+    fn find_owners(&mut self, ids: &[(usize, String)]) {
+        self.found.clear();
+        self.distinct.clear();
         for (ty, v) in ids {
-            if let Some(k) = self.owner(*ty, v) {
-                if !owners.contains(&k) {
-                    owners.push(k);
-                }
+            let owner = self.owner(*ty, v);
+            self.found.push(owner);
+            if let Some(k) = owner.filter(|k| !self.distinct.contains(k)) {
+                self.distinct.push(k);
             }
         }
-        owners
     }
 
     fn create(&mut self, ids: &[(usize, String)]) -> u32 {
         let id = ids
             .first()
             .and_then(|(ty, v)| self.types.get(*ty).map(|t| format!("{}:{v}", t.name)))
-            .unwrap_or_default();
+            .unwrap_or_default()
+            .into();
         let key = u32::try_from(self.profiles.len()).unwrap_or(u32::MAX);
         self.profiles.push(Some(Profile {
             id,
@@ -148,15 +166,15 @@ impl IdentityGraph {
         key
     }
 
-    fn attach(&mut self, k: u32, ty: usize, v: &str) {
+    fn attach(&mut self, k: u32, ty: usize, v: Rc<str>) {
         let list = self
             .profiles
             .get_mut(k as usize)
             .and_then(Option::as_mut)
             .and_then(|p| p.values.get_mut(ty));
         if let (Some(list), Some(owners)) = (list, self.owners.get_mut(ty)) {
-            list.push(v.to_string());
-            owners.insert(v.to_string(), k);
+            owners.insert(Rc::clone(&v), k);
+            list.push(v);
         }
     }
 
@@ -176,7 +194,7 @@ impl IdentityGraph {
         self.live -= 1;
         for (ty, values) in absorbed.values.into_iter().enumerate() {
             for v in values {
-                self.attach(primary, ty, &v);
+                self.attach(primary, ty, v);
             }
         }
     }
@@ -200,7 +218,13 @@ impl IdentityGraph {
 
     /// `TYPE:VALUE` id of a live profile ("" for a key that is not live).
     pub fn profile_id(&self, k: ProfileKey) -> &str {
-        self.profile(k.0).map_or("", |p| p.id.as_str())
+        self.profile(k.0).map_or("", |p| &p.id)
+    }
+
+    /// The shared `TYPE:VALUE` id of a live profile ("" for a key that is not
+    /// live).
+    pub fn shared_profile_id(&self, k: ProfileKey) -> Rc<str> {
+        self.profile(k.0).map_or_else(|| Rc::from(""), |p| Rc::clone(&p.id))
     }
 
     pub fn is_live(&self, k: ProfileKey) -> bool {
@@ -217,7 +241,7 @@ impl IdentityGraph {
             .iter()
             .zip(&p.values)
             .filter(|(_, v)| !v.is_empty())
-            .map(|(t, v)| (t.name.clone(), v.clone()))
+            .map(|(t, v)| (t.name.clone(), v.iter().map(|v| v.to_string()).collect()))
             .collect()
     }
 

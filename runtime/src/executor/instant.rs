@@ -147,7 +147,7 @@ impl Executor<'_> {
         if self.profiles.len() <= idx {
             self.profiles.resize_with(idx + 1, || None);
         }
-        let id = self.graph.profile_id(ProfileKey(key)).to_string();
+        let id = self.graph.shared_profile_id(ProfileKey(key));
         if let Some(slot) = self.profiles.get_mut(idx) {
             *slot = Some(Slot {
                 id,
@@ -170,8 +170,8 @@ impl Executor<'_> {
         };
         self.stats.merges += 1;
         self.exit_all(&absorbed, t, Cause::Merge, out);
-        let into = self.slot(primary).map(|s| s.id.clone()).unwrap_or_default();
-        out.merges.push((absorbed.id.clone(), into));
+        let into = self.slot(primary).map(|s| s.id.to_string()).unwrap_or_default();
+        out.merges.push((absorbed.id.to_string(), into));
         if let Some(p) = self.slot_mut(primary) {
             p.state.merge(absorbed.state);
             p.want.fill(true);

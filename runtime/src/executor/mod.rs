@@ -66,7 +66,7 @@ pub struct Stats {
 
 /// One live profile.
 pub(crate) struct Slot {
-    pub id: String,
+    pub id: std::rc::Rc<str>,
     pub state: ProfileState,
     /// Gated membership as last evaluated: membership just before the current instant.
     pub member: Vec<bool>,
@@ -248,7 +248,7 @@ impl<'p> Executor<'p> {
         self.profiles
             .iter()
             .flatten()
-            .find(|s| s.id == id)
+            .find(|s| &*s.id == id)
             .map(|s| &s.state)
     }
 
@@ -292,7 +292,7 @@ impl<'p> Executor<'p> {
                 let mut member = Vec::new();
                 self.eval.segments(&s.state, t, &mut member);
                 ProfileSnapshot {
-                    id: s.id.clone(),
+                    id: s.id.to_string(),
                     identifiers: self
                         .graph
                         .identifiers(crate::exec::identity::ProfileKey(k as u32)),
@@ -313,7 +313,7 @@ impl<'p> Executor<'p> {
     /// The profile owning an identifier value (as a test sends it), if any.
     pub fn profile_of(&self, id_type: &str, value: &str) -> Option<(&str, &ProfileState)> {
         let key = self.graph.owner_of(id_type, value)?;
-        self.slot(key.0).map(|s| (s.id.as_str(), &s.state))
+        self.slot(key.0).map(|s| (&*s.id, &s.state))
     }
 
     pub fn plan(&self) -> &Plan {
