@@ -13,6 +13,16 @@ pub enum Line<'a> {
 
 /// Calls `each` for every line of `input`.
 pub fn each_line(input: impl Read, mut each: impl FnMut(Line<'_>)) -> io::Result<()> {
+    each_line_marking_pauses(input, |line, _| each(line))
+}
+
+/// Calls `each` for every line of `input`, telling whether the input had no more
+/// bytes ready after it (reading on would wait for the input: a live stream's
+/// pause, or the end of what one read returned).
+pub fn each_line_marking_pauses(
+    input: impl Read,
+    mut each: impl FnMut(Line<'_>, bool),
+) -> io::Result<()> {
     let mut reader = BufReader::with_capacity(1 << 16, input);
     let mut bytes = Vec::new();
     let mut lossy = String::new();
@@ -24,13 +34,14 @@ pub fn each_line(input: impl Read, mut each: impl FnMut(Line<'_>)) -> io::Result
             return Ok(());
         }
         n += 1;
+        let pause = reader.buffer().is_empty();
         let body = trim_ending(&bytes);
         match std::str::from_utf8(body) {
-            Ok(text) => each(Line::Text(n, text, read)),
+            Ok(text) => each(Line::Text(n, text, read), pause),
             Err(_) => {
                 lossy.clear();
                 lossy.push_str(&String::from_utf8_lossy(body));
-                each(Line::NotUtf8(n, &lossy, read));
+                each(Line::NotUtf8(n, &lossy, read), pause);
             }
         }
     }

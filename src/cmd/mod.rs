@@ -2,6 +2,7 @@
 pub mod bench;
 pub mod check;
 pub mod compile;
+pub mod decode_ahead;
 pub mod engine;
 pub mod explain;
 pub mod fmt;

@@ -16,7 +16,7 @@ use seg_runtime::exec::time::{parse_duration, parse_until, Until};
 use seg_runtime::executor::{Change, Executor, Sink, Stats};
 
 use super::engine::{Engine, EngineChoice};
-use super::lines::{self, Line};
+use super::decode_ahead::{self, Item};
 use crate::Outcome;
 
 #[derive(clap::Args)]
@@ -148,7 +148,7 @@ pub fn run(a: Args) -> Outcome {
         Err(e) => return super::usage_error(&format!("--until: {e}")),
     };
     let live = a.events == "-";
-    let (input, size): (Box<dyn Read>, Option<u64>) = if live {
+    let (input, size): (Box<dyn Read + Send>, Option<u64>) = if live {
         (Box::new(io::stdin()), None)
     } else {
         match File::open(&a.events) {
@@ -228,18 +228,19 @@ fn summary(s: &Stats, profiles: usize, seconds: f64) -> output::Summary {
 /// Reads every line into the executor, with a progress bar on a terminal.
 fn feed(
     exec: &mut Executor<'_>,
-    input: Box<dyn Read>,
+    input: Box<dyn Read + Send>,
     size: Option<u64>,
     outputs: &mut Outputs,
 ) -> io::Result<()> {
     let bar = progress(size);
-    lines::each_line(input, |line| {
-        let read = match line {
-            Line::Text(n, text, read) => {
-                exec.push_line(n, text, outputs);
+    let plan = exec.plan();
+    decode_ahead::each_decoded(input, &plan.schema, |item| {
+        let read = match item {
+            Item::Decoded(n, text, decoded, read) => {
+                exec.push_decoded(n, text, decoded, outputs);
                 read
             }
-            Line::NotUtf8(n, text, read) => {
+            Item::NotUtf8(n, text, read) => {
                 outputs.dead_letter(n, "invalid_json", "the line is not valid UTF-8", text);
                 exec.stats.invalid += 1;
                 read

@@ -149,7 +149,15 @@ impl<'p> Executor<'p> {
     /// Takes one input line (1-based `line` number) and emits everything that became
     /// final.
     pub fn push_line(&mut self, line: u64, raw: &str, sink: &mut dyn Sink) {
-        match decode::decode(raw, &self.plan.schema) {
+        let decoded = decode::decode(raw, &self.plan.schema);
+        self.push_decoded(line, raw, decoded, sink);
+    }
+
+    /// Takes one input line already decoded against this executor's schema (as
+    /// `decode::decode(raw, &plan.schema)` returns it, possibly on another thread)
+    /// and emits everything that became final.
+    pub fn push_decoded(&mut self, line: u64, raw: &str, decoded: Decoded, sink: &mut dyn Sink) {
+        match decoded {
             Decoded::Blank => {}
             Decoded::Invalid { reason, detail } => {
                 self.stats.invalid += 1;
@@ -316,7 +324,7 @@ impl<'p> Executor<'p> {
         self.slot(key.0).map(|s| (&*s.id, &s.state))
     }
 
-    pub fn plan(&self) -> &Plan {
+    pub fn plan(&self) -> &'p Plan {
         self.plan
     }
 

@@ -19,6 +19,7 @@ use seg_runtime::exec::decode;
 use seg_runtime::executor::{Change, Evaluator, Executor, Sink};
 
 use super::engine::{Engine, EngineChoice};
+use super::decode_ahead::{self, Item};
 use super::lines::{self, Line};
 use crate::Outcome;
 
@@ -195,10 +196,10 @@ fn one_pass(plan: &Plan, mode: Mode, engine: &Engine<'_>, path: &PathBuf) -> io:
         return Ok(pass);
     }
     let mut exec = Executor::new(plan, engine.evaluator(), 0);
-    lines::each_line(file, |line| {
+    decode_ahead::each_decoded(file, &plan.schema, |item| {
         pass.lines += 1;
-        if let Line::Text(n, text, _) = line {
-            exec.push_line(n, text, &mut tally);
+        if let Item::Decoded(n, text, decoded, _) = item {
+            exec.push_decoded(n, text, decoded, &mut tally);
         }
     })?;
     exec.finish(None, &mut tally);

@@ -1,0 +1,224 @@
+//! Reading and decoding an NDJSON input on a second thread, ahead of the caller:
+//! lines are read and decoded in batches there and handed back, in input order,
+//! to the caller's thread, which evaluates them. Decoding a line depends on
+//! nothing but its text and the schema, so the result is the same as decoding on
+//! the caller's thread; the two threads only overlap in time.
+//!
+//! This module must not decide anything about messages (duplicates, lateness,
+//! identities are the executor's); it only moves lines and their decodings.
+
+use std::io::{self, Read};
+use std::ops::Range;
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::thread;
+
+use seg_compiler::ir::schema::Schema;
+use seg_runtime::exec::decode::{self, Decoded};
+
+use super::lines::{self, Line};
+
+/// Lines per batch at most: large enough that handing a batch over costs little
+/// per line. A batch is also handed over whenever the input pauses (no more bytes
+/// ready), so a live stream's lines are never held back waiting for more.
+const BATCH_LINES: usize = 1024;
+/// Batches decoded ahead of the caller at most.
+const AHEAD: usize = 4;
+
+/// One input line, decoded.
+pub enum Item<'a> {
+    /// Its 1-based number, its text, its decoding and the bytes it took.
+    Decoded(u64, &'a str, Decoded, usize),
+    /// Not valid UTF-8: the text with replacement characters, for the dead letter.
+    NotUtf8(u64, &'a str, usize),
+}
+
+struct Entry {
+    line: u64,
+    text: Range<usize>,
+    /// None: the line is not UTF-8.
+    decoded: Option<Decoded>,
+    bytes: usize,
+}
+
+/// Lines of the input, their texts back to back in one buffer.
+#[derive(Default)]
+struct Batch {
+    text: String,
+    entries: Vec<Entry>,
+}
+
+impl Batch {
+    fn push(&mut self, line: u64, text: &str, decoded: Option<Decoded>, bytes: usize) {
+        let start = self.text.len();
+        self.text.push_str(text);
+        self.entries.push(Entry {
+            line,
+            text: start..self.text.len(),
+            decoded,
+            bytes,
+        });
+    }
+}
+
+/// Calls `each` for every line of `input`, in input order, with its decoding
+/// against `schema`; reading and decoding run on a second thread.
+pub fn each_decoded(
+    input: impl Read + Send,
+    schema: &Schema,
+    mut each: impl FnMut(Item<'_>),
+) -> io::Result<()> {
+    let (full_tx, full_rx) = sync_channel::<Batch>(AHEAD);
+    let (empty_tx, empty_rx) = sync_channel::<Batch>(AHEAD + 2);
+    thread::scope(|scope| {
+        let reader = scope.spawn(move || read_ahead(input, schema, &full_tx, &empty_rx));
+        for mut batch in full_rx.iter() {
+            for e in batch.entries.drain(..) {
+                let text = batch.text.get(e.text).unwrap_or_default();
+                each(match e.decoded {
+                    Some(d) => Item::Decoded(e.line, text, d, e.bytes),
+                    None => Item::NotUtf8(e.line, text, e.bytes),
+                });
+            }
+            batch.text.clear();
+            // The reader may have finished; then the batch is simply dropped.
+            let _ = empty_tx.try_send(batch);
+        }
+        reader
+            .join()
+            .unwrap_or_else(|_| Err(io::Error::other("the input reader stopped unexpectedly")))
+    })
+}
+
+/// The second thread: reads and decodes batches until the input ends or the
+/// caller stops taking them.
+fn read_ahead(
+    input: impl Read,
+    schema: &Schema,
+    full: &SyncSender<Batch>,
+    empty: &Receiver<Batch>,
+) -> io::Result<()> {
+    let mut batch = Batch::default();
+    let mut stopped = false;
+    lines::each_line_marking_pauses(input, |line, pause| {
+        if stopped {
+            return;
+        }
+        match line {
+            Line::Text(n, text, bytes) => {
+                batch.push(n, text, Some(decode::decode(text, schema)), bytes)
+            }
+            Line::NotUtf8(n, text, bytes) => batch.push(n, text, None, bytes),
+        }
+        if pause || batch.entries.len() >= BATCH_LINES {
+            let next = empty.try_recv().unwrap_or_default();
+            stopped = full.send(std::mem::replace(&mut batch, next)).is_err();
+        }
+    })?;
+    if !batch.entries.is_empty() && !stopped {
+        // The caller only stops taking batches when it has gone; nothing is lost.
+        let _ = full.send(batch);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The schema of the one-segment bench project (`Product Viewed` events).
+    fn schema() -> Schema {
+        let loaded = crate::project::load(std::path::Path::new("benches/projects/one_segment"))
+            .unwrap();
+        loaded.plan().unwrap().schema.clone()
+    }
+
+    fn lines_of(input: &[u8], schema: &Schema) -> Vec<(u64, String, Option<Decoded>)> {
+        let mut got = Vec::new();
+        each_decoded(input, schema, |item| match item {
+            Item::Decoded(n, t, d, _) => got.push((n, t.to_string(), Some(d))),
+            Item::NotUtf8(n, t, _) => got.push((n, t.to_string(), None)),
+        })
+        .unwrap();
+        got
+    }
+
+    #[test]
+    fn every_line_arrives_in_order_with_its_own_decoding() {
+        let schema = schema();
+        let mut input = String::new();
+        for i in 0..(3 * BATCH_LINES + 7) {
+            input.push_str(&format!(
+                "{{\"type\":\"track\",\"event\":\"Product Viewed\",\"anonymousId\":\"a{i}\",\"timestamp\":{i},\"properties\":{{\"product_id\":\"p\",\"price\":1.5,\"category\":\"c\"}}}}\n"
+            ));
+            if i % 100 == 0 {
+                input.push_str("not json\n\n");
+            }
+        }
+        let got = lines_of(input.as_bytes(), &schema);
+        let want: Vec<_> = input
+            .lines()
+            .enumerate()
+            .map(|(i, l)| (i as u64 + 1, l.to_string(), Some(decode::decode(l, &schema))))
+            .collect();
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn lines_that_are_not_utf8_are_flagged() {
+        let got = lines_of(b"\xff\n{}\n", &schema());
+        assert_eq!(got.len(), 2);
+        assert_eq!((got[0].0, got[0].1.as_str(), got[0].2.is_none()), (1, "\u{fffd}", true));
+        assert_eq!(got[1].0, 2);
+        assert!(matches!(got[1].2, Some(Decoded::Invalid { .. })));
+    }
+
+    /// A reader that returns one line per read, then waits until the test has seen
+    /// that line arrive, like a live stream that pauses between messages.
+    struct Trickle {
+        lines: Vec<&'static [u8]>,
+        seen: std::sync::mpsc::Receiver<()>,
+        started: bool,
+    }
+
+    impl Read for Trickle {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            if self.lines.is_empty() {
+                return Ok(0);
+            }
+            if self.started {
+                // Without the hand-over at a pause, the caller would never see
+                // the previous line, and this wait would time out.
+                let waited = self.seen.recv_timeout(std::time::Duration::from_secs(10));
+                assert!(waited.is_ok(), "a line was held back during a pause");
+            }
+            self.started = true;
+            let line = self.lines.remove(0);
+            buf[..line.len()].copy_from_slice(line);
+            Ok(line.len())
+        }
+    }
+
+    #[test]
+    fn a_pausing_input_hands_each_line_over_before_reading_on() {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let input = Trickle {
+            lines: vec![b"{}\n", b"[]\n", b"x\n"],
+            seen: rx,
+            started: false,
+        };
+        let mut got = Vec::new();
+        each_decoded(input, &schema(), |item| {
+            if let Item::Decoded(n, _, _, _) = item {
+                got.push(n);
+                let _ = tx.send(());
+            }
+        })
+        .unwrap();
+        assert_eq!(got, vec![1, 2, 3]);
+    }
+
+    #[test]
+    fn an_empty_input_calls_nothing() {
+        assert!(lines_of(b"", &schema()).is_empty());
+    }
+}
