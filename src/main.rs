@@ -7,6 +7,11 @@ mod project;
 
 use std::process::ExitCode;
 
+/// mimalloc: the runtime allocates and frees many small values (decoded messages,
+/// identifiers, store entries), decoded on one thread and freed on another.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use clap::error::ErrorKind;
 use clap::{CommandFactory, Parser, Subcommand};
 
