@@ -340,15 +340,39 @@ impl<'a, 'f> Gen<'a, 'f> {
             }
             Node::Segment(i) => {
                 let seg = self.plan.segments.get(i).ok_or("missing segment")?;
-                let v = self.expr(&seg.expr, 0)?;
-                let mut x = self.truthy(&v);
-                if let Some(p) = seg.purpose {
-                    let g = self.gate(p)?;
-                    x = self.and8(x, g);
-                }
-                Ok(self.boolean(x))
+                let Some(p) = seg.purpose else {
+                    let v = self.expr(&seg.expr, 0)?;
+                    let x = self.truthy(&v);
+                    return Ok(self.boolean(x));
+                };
+                self.gated(p, &seg.expr)
             }
         }
+    }
+
+    /// A gated segment's membership: false without evaluating `e` when the gate
+    /// of purpose `p` is closed (as the interpreter, which never evaluates the
+    /// expressions of a segment it may not use).
+    fn gated(&mut self, p: usize, e: &Expr) -> Result<V, String> {
+        let g = self.gate(p)?;
+        let open = self.b.create_block();
+        let merge = self.b.create_block();
+        self.b.append_block_param(merge, types::I8);
+        self.b
+            .ins()
+            .brif(g, open, &[], merge, &[BlockArg::Value(g)]);
+        self.b.switch_to_block(open);
+        let v = self.expr(e, 0)?;
+        let x = self.truthy(&v);
+        self.b.ins().jump(merge, &[BlockArg::Value(x)]);
+        self.b.switch_to_block(merge);
+        let x = self
+            .b
+            .block_params(merge)
+            .first()
+            .copied()
+            .ok_or("no param")?;
+        Ok(self.boolean(x))
     }
 
     /// The consent gate of purpose `p` (bit of `Ctx::gates`), as `i8`.
