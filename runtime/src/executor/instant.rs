@@ -149,7 +149,7 @@ impl Executor<'_> {
         }
         let id = self.graph.shared_profile_id(ProfileKey(key));
         if let Some(slot) = self.profiles.get_mut(idx) {
-            *slot = Some(Slot {
+            *slot = Some(Box::new(Slot {
                 id,
                 state: ProfileState::new(self.plan),
                 member: vec![false; self.plan.segments.len()],
@@ -160,7 +160,7 @@ impl Executor<'_> {
                 want: self.held_when_empty.clone(),
                 evaluated_at: None,
                 timer_due: false,
-            });
+            }));
         }
     }
 
@@ -183,7 +183,7 @@ impl Executor<'_> {
         let plan = self.plan;
         let eval = self.eval;
         let readers = &self.readers;
-        let Some(slot) = self.profiles.get_mut(key as usize).and_then(Option::as_mut) else {
+        let Some(slot) = self.profiles.get_mut(key as usize).and_then(Option::as_deref_mut) else {
             return Cause::Event;
         };
         for (purpose, granted) in &m.consent {
@@ -229,7 +229,7 @@ impl Executor<'_> {
         let plan = self.plan;
         let eval = self.eval;
         let readers = &self.readers;
-        let Some(slot) = self.profiles.get_mut(key as usize).and_then(Option::as_mut) else {
+        let Some(slot) = self.profiles.get_mut(key as usize).and_then(Option::as_deref_mut) else {
             return;
         };
         if std::mem::take(&mut slot.timer_due) {

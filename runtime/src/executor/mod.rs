@@ -100,7 +100,9 @@ pub struct Executor<'p> {
     buffer: VecDeque<(i64, u64, Message)>,
     /// (deadline, profile key, generation)
     pub(crate) timers: BinaryHeap<Reverse<(i64, u32, u64)>>,
-    pub(crate) profiles: Vec<Option<Slot>>,
+    /// Live profiles by key; boxed, so that growing the table moves pointers,
+    /// not profiles.
+    pub(crate) profiles: Vec<Option<Box<Slot>>>,
     max_delay: i64,
     max_ts: Option<i64>,
     /// Instants after this are never processed (`seg explain --at`).
@@ -271,11 +273,11 @@ impl<'p> Executor<'p> {
     }
 
     pub(crate) fn slot(&self, key: u32) -> Option<&Slot> {
-        self.profiles.get(key as usize).and_then(Option::as_ref)
+        self.profiles.get(key as usize).and_then(Option::as_deref)
     }
 
     pub(crate) fn slot_mut(&mut self, key: u32) -> Option<&mut Slot> {
-        self.profiles.get_mut(key as usize).and_then(Option::as_mut)
+        self.profiles.get_mut(key as usize).and_then(Option::as_deref_mut)
     }
 
     /// Pops the buffered messages of instant `t`, in input order.
