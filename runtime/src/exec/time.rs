@@ -29,9 +29,37 @@ pub fn format_ts(ms: i64) -> String {
     out
 }
 
-/// Writes [`format_ts`]'s text without allocating (for years 0000–9999).
+/// Writes [`format_ts`]'s text without allocating.
 pub fn write_ts(w: &mut impl io::Write, ms: i64) -> io::Result<()> {
-    write!(w, "{}", Rfc3339Ms(ms))
+    match common_form(ms) {
+        Some(text) => w.write_all(&text),
+        None => write!(w, "{}", Rfc3339Ms(ms)),
+    }
+}
+
+/// The 24 bytes of an instant of years 0000–9999, digit by digit (the output
+/// path writes one per change; `fmt` padding would cost more than the rest of
+/// the line). The calendar fields are chrono's.
+fn common_form(ms: i64) -> Option<[u8; 24]> {
+    let t = DateTime::<Utc>::from_timestamp_millis(ms)?;
+    let year = u32::try_from(t.year()).ok().filter(|y| *y <= 9999)?;
+    let mut out = *b"0000-00-00T00:00:00.000Z";
+    let mut digits = |at: usize, width: usize, mut n: u32| {
+        for i in (at..at + width).rev() {
+            if let Some(b) = out.get_mut(i) {
+                *b = b'0' + (n % 10) as u8;
+            }
+            n /= 10;
+        }
+    };
+    digits(0, 4, year);
+    digits(5, 2, t.month());
+    digits(8, 2, t.day());
+    digits(11, 2, t.hour());
+    digits(14, 2, t.minute());
+    digits(17, 2, t.second());
+    digits(20, 3, ms.rem_euclid(1000) as u32);
+    Some(out)
 }
 
 /// Display adapter for an instant in the output format.
@@ -40,23 +68,13 @@ pub struct Rfc3339Ms(pub i64);
 
 impl fmt::Display for Rfc3339Ms {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(text) = common_form(self.0) {
+            return f.write_str(std::str::from_utf8(&text).map_err(|_| fmt::Error)?);
+        }
         let Some(t) = DateTime::<Utc>::from_timestamp_millis(self.0) else {
             return write!(f, "{}", self.0);
         };
-        if !(0..=9999).contains(&t.year()) {
-            return f.write_str(&t.to_rfc3339_opts(SecondsFormat::Millis, true));
-        }
-        write!(
-            f,
-            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
-            t.year(),
-            t.month(),
-            t.day(),
-            t.hour(),
-            t.minute(),
-            t.second(),
-            self.0.rem_euclid(1000)
-        )
+        f.write_str(&t.to_rfc3339_opts(SecondsFormat::Millis, true))
     }
 }
 
@@ -145,9 +163,26 @@ mod tests {
         assert_eq!(format_ts(-1), "1969-12-31T23:59:59.999Z");
         assert_eq!(format_ts(0), "1970-01-01T00:00:00.000Z");
         assert_eq!(format_ts(i64::MAX), i64::MAX.to_string());
+        assert_eq!(format_ts(-62_167_219_200_000), "0000-01-01T00:00:00.000Z");
+        assert_eq!(format_ts(253_402_300_799_999), "9999-12-31T23:59:59.999Z");
+        assert_eq!(format_ts(253_402_300_800_000), "+10000-01-01T00:00:00.000Z");
+        assert_eq!(format_ts(-62_167_219_200_001), "-0001-12-31T23:59:59.999Z");
         let mut buf = Vec::new();
         write_ts(&mut buf, 1_767_261_600_000).unwrap();
         assert_eq!(buf, b"2026-01-01T10:00:00.000Z");
+    }
+
+    #[test]
+    fn digit_by_digit_form_equals_chrono_formatting() {
+        let mut ms: i64 = -62_167_219_200_000;
+        while ms < 253_402_300_799_999 {
+            let want = DateTime::<Utc>::from_timestamp_millis(ms)
+                .unwrap()
+                .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+                .to_string();
+            assert_eq!(format_ts(ms), want);
+            ms += 7_919_999_999_977;
+        }
     }
 
     #[test]
