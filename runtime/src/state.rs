@@ -288,8 +288,15 @@ fn update_store(
 
 fn prune_store(store: &Store, state: &mut StoreState, t: i64) {
     match (&store.kind, state) {
-        (StoreKind::Log { .. }, StoreState::Log(entries)) => {
-            entries.retain(|e| alive(e.expire, t));
+        (StoreKind::Log { .. }, StoreState::Log(entries)) if entries.is_empty() => {}
+        (StoreKind::Log { sources }, StoreState::Log(entries)) => {
+            if expiry_follows_time(sources) {
+                while entries.front().is_some_and(|e| !alive(e.expire, t)) {
+                    entries.pop_front();
+                }
+            } else {
+                entries.retain(|e| alive(e.expire, t));
+            }
             if let Some(keep) = store.keep_ms() {
                 while entries
                     .front()
@@ -333,6 +340,12 @@ fn prune_store(store: &Store, state: &mut StoreState, t: i64) {
         }
         _ => {}
     }
+}
+
+/// Whether a log's entries expire in their time order: every source has the
+/// same retention, so an entry's expiry is its time plus one constant.
+fn expiry_follows_time(sources: &[Source]) -> bool {
+    sources.windows(2).all(|w| w[0].retain_ms == w[1].retain_ms)
 }
 
 /// For stores read only by `since`: the latest entry, plus older ones that outlive it.
@@ -394,10 +407,22 @@ fn merge_store(mine: &mut StoreState, theirs: StoreState) {
 
 fn store_deadlines(store: &Store, state: &StoreState, t: i64, offer: &mut impl FnMut(i64)) {
     match (&store.kind, state) {
-        (StoreKind::Log { .. }, StoreState::Log(entries)) => {
-            for e in entries {
-                offer(e.expire);
-                for w in &store.windows {
+        (StoreKind::Log { .. }, StoreState::Log(entries)) if entries.is_empty() => {}
+        (StoreKind::Log { sources }, StoreState::Log(entries)) => {
+            // Entries are in time order, so for each window the earliest exit
+            // after `t` is that of the first entry still inside it; so is the
+            // earliest expiry when expiry follows time.
+            if expiry_follows_time(sources) {
+                let first = entries.partition_point(|e| e.expire <= t);
+                if let Some(e) = entries.get(first) {
+                    offer(e.expire);
+                }
+            } else {
+                entries.iter().for_each(|e| offer(e.expire));
+            }
+            for w in &store.windows {
+                let first = entries.partition_point(|e| e.ts.saturating_add(*w) <= t);
+                if let Some(e) = entries.get(first) {
                     offer(e.ts.saturating_add(*w));
                 }
             }
@@ -455,5 +480,71 @@ mod tests {
         assert_eq!(from(Some(0)), [0, 1, 2, 3, 4]);
         assert_eq!(from(Some(5)), [] as [usize; 0]);
         assert_eq!(from(Some(i64::MIN)), [0, 1, 2, 3, 4]);
+    }
+
+    fn log_store(retains: &[Option<i64>], windows: &[i64]) -> Store {
+        let sources = retains
+            .iter()
+            .enumerate()
+            .map(|(event, retain_ms)| Source {
+                event,
+                filter: None,
+                field: None,
+                retain_ms: *retain_ms,
+            })
+            .collect();
+        Store {
+            kind: StoreKind::Log { sources },
+            windows: windows.to_vec(),
+            lifetime: false,
+            since_bounds: vec![],
+            any_match: false,
+        }
+    }
+
+    /// Every deadline of every entry, as offered one by one.
+    fn every_deadline(store: &Store, entries: &VecDeque<Entry>, t: i64) -> Option<i64> {
+        let all = entries.iter().flat_map(|e| {
+            let windows = store.windows.iter().map(|w| e.ts.saturating_add(*w));
+            std::iter::once(e.expire).chain(windows)
+        });
+        all.filter(|d| *d > t && *d != i64::MAX).min()
+    }
+
+    #[test]
+    fn a_logs_next_deadline_is_the_earliest_of_all_its_entries_deadlines() {
+        let stores = [
+            log_store(&[Some(50)], &[10, 30]),
+            log_store(&[Some(50), Some(50)], &[7]),
+            log_store(&[Some(50), Some(20), None], &[15]),
+            log_store(&[None], &[i64::MAX - 5]),
+        ];
+        for store in &stores {
+            let StoreKind::Log { sources } = &store.kind else {
+                unreachable!()
+            };
+            let entries: VecDeque<Entry> = (0..40)
+                .map(|i| {
+                    let ts = i * 3 + (i % 4);
+                    let src = &sources[(i as usize * 7) % sources.len()];
+                    Entry {
+                        ts,
+                        seq: i as u64,
+                        expire: expire(ts, src.retain_ms),
+                        value: Value::None,
+                    }
+                })
+                .collect();
+            for t in -5..200 {
+                let mut best: Option<i64> = None;
+                let state = StoreState::Log(entries.clone());
+                store_deadlines(store, &state, t, &mut |d| {
+                    if d > t && d != i64::MAX && best.is_none_or(|b| d < b) {
+                        best = Some(d);
+                    }
+                });
+                assert_eq!(best, every_deadline(store, &entries, t), "t = {t}");
+            }
+        }
     }
 }
