@@ -127,8 +127,8 @@ mod tests {
 
     /// The schema of the one-segment bench project (`Product Viewed` events).
     fn schema() -> Schema {
-        let loaded = crate::project::load(std::path::Path::new("benches/projects/one_segment"))
-            .unwrap();
+        let loaded =
+            crate::project::load(std::path::Path::new("benches/projects/one_segment")).unwrap();
         loaded.plan().unwrap().schema.clone()
     }
 
@@ -158,7 +158,13 @@ mod tests {
         let want: Vec<_> = input
             .lines()
             .enumerate()
-            .map(|(i, l)| (i as u64 + 1, l.to_string(), Some(decode::decode(l, &schema))))
+            .map(|(i, l)| {
+                (
+                    i as u64 + 1,
+                    l.to_string(),
+                    Some(decode::decode(l, &schema)),
+                )
+            })
             .collect();
         assert_eq!(got, want);
     }
@@ -167,7 +173,10 @@ mod tests {
     fn lines_that_are_not_utf8_are_flagged() {
         let got = lines_of(b"\xff\n{}\n", &schema());
         assert_eq!(got.len(), 2);
-        assert_eq!((got[0].0, got[0].1.as_str(), got[0].2.is_none()), (1, "\u{fffd}", true));
+        assert_eq!(
+            (got[0].0, got[0].1.as_str(), got[0].2.is_none()),
+            (1, "\u{fffd}", true)
+        );
         assert_eq!(got[1].0, 2);
         assert!(matches!(got[1].2, Some(Decoded::Invalid { .. })));
     }

@@ -15,8 +15,8 @@ use seg_runtime::exec::output;
 use seg_runtime::exec::time::{parse_duration, parse_until, Until};
 use seg_runtime::executor::{Change, Executor, Sink, Stats};
 
-use super::engine::{Engine, EngineChoice};
 use super::decode_ahead::{self, Item};
+use super::engine::{Engine, EngineChoice};
 use crate::Outcome;
 
 #[derive(clap::Args)]

@@ -149,7 +149,11 @@ mod tests {
         assert_eq!(d.admit("m", 0, false), Accepted);
         assert_eq!(d.admit("m", 5, true), Duplicate);
         assert_eq!(d.admit("n", 5, true), Late);
-        assert_eq!(admit(&mut d, "n", 5), Accepted, "a late message is not recorded");
+        assert_eq!(
+            admit(&mut d, "n", 5),
+            Accepted,
+            "a late message is not recorded"
+        );
         assert_eq!(d.admit("m", 2 * WINDOW_MS, true), Late);
         assert_eq!(admit(&mut d, "m", 2 * WINDOW_MS + 10), Accepted);
     }

@@ -224,7 +224,8 @@ impl IdentityGraph {
     /// The shared `TYPE:VALUE` id of a live profile ("" for a key that is not
     /// live).
     pub fn shared_profile_id(&self, k: ProfileKey) -> Rc<str> {
-        self.profile(k.0).map_or_else(|| Rc::from(""), |p| Rc::clone(&p.id))
+        self.profile(k.0)
+            .map_or_else(|| Rc::from(""), |p| Rc::clone(&p.id))
     }
 
     pub fn is_live(&self, k: ProfileKey) -> bool {

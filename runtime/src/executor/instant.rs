@@ -170,7 +170,10 @@ impl Executor<'_> {
         };
         self.stats.merges += 1;
         self.exit_all(&absorbed, t, Cause::Merge, out);
-        let into = self.slot(primary).map(|s| s.id.to_string()).unwrap_or_default();
+        let into = self
+            .slot(primary)
+            .map(|s| s.id.to_string())
+            .unwrap_or_default();
         out.merges.push((absorbed.id.to_string(), into));
         if let Some(p) = self.slot_mut(primary) {
             p.state.merge(absorbed.state);
@@ -183,7 +186,11 @@ impl Executor<'_> {
         let plan = self.plan;
         let eval = self.eval;
         let readers = &self.readers;
-        let Some(slot) = self.profiles.get_mut(key as usize).and_then(Option::as_deref_mut) else {
+        let Some(slot) = self
+            .profiles
+            .get_mut(key as usize)
+            .and_then(Option::as_deref_mut)
+        else {
             return Cause::Event;
         };
         for (purpose, granted) in &m.consent {
@@ -229,7 +236,11 @@ impl Executor<'_> {
         let plan = self.plan;
         let eval = self.eval;
         let readers = &self.readers;
-        let Some(slot) = self.profiles.get_mut(key as usize).and_then(Option::as_deref_mut) else {
+        let Some(slot) = self
+            .profiles
+            .get_mut(key as usize)
+            .and_then(Option::as_deref_mut)
+        else {
             return;
         };
         if std::mem::take(&mut slot.timer_due) {

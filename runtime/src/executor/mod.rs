@@ -277,7 +277,9 @@ impl<'p> Executor<'p> {
     }
 
     pub(crate) fn slot_mut(&mut self, key: u32) -> Option<&mut Slot> {
-        self.profiles.get_mut(key as usize).and_then(Option::as_deref_mut)
+        self.profiles
+            .get_mut(key as usize)
+            .and_then(Option::as_deref_mut)
     }
 
     /// Pops the buffered messages of instant `t`, in input order.

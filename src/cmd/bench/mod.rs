@@ -18,8 +18,8 @@ use seg_compiler::ir::Plan;
 use seg_runtime::exec::decode;
 use seg_runtime::executor::{Change, Evaluator, Executor, Sink};
 
-use super::engine::{Engine, EngineChoice};
 use super::decode_ahead::{self, Item};
+use super::engine::{Engine, EngineChoice};
 use super::lines::{self, Line};
 use crate::Outcome;
 
