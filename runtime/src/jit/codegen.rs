@@ -355,24 +355,7 @@ impl<'a, 'f> Gen<'a, 'f> {
     /// expressions of a segment it may not use).
     fn gated(&mut self, p: usize, e: &Expr) -> Result<V, String> {
         let g = self.gate(p)?;
-        let open = self.b.create_block();
-        let merge = self.b.create_block();
-        self.b.append_block_param(merge, types::I8);
-        self.b
-            .ins()
-            .brif(g, open, &[], merge, &[BlockArg::Value(g)]);
-        self.b.switch_to_block(open);
-        let v = self.expr(e, 0)?;
-        let x = self.truthy(&v);
-        self.b.ins().jump(merge, &[BlockArg::Value(x)]);
-        self.b.switch_to_block(merge);
-        let x = self
-            .b
-            .block_params(merge)
-            .first()
-            .copied()
-            .ok_or("no param")?;
-        Ok(self.boolean(x))
+        self.short_circuit(g, true, e, 0)
     }
 
     /// The consent gate of purpose `p` (bit of `Ctx::gates`), as `i8`.
@@ -749,11 +732,23 @@ impl<'a, 'f> Gen<'a, 'f> {
     fn logic(&mut self, and: bool, lhs: &Expr, rhs: &Expr, d: usize) -> Result<V, String> {
         let l = self.expr(lhs, d)?;
         let l = self.truthy(&l);
+        self.short_circuit(l, and, rhs, d)
+    }
+
+    /// `l` (an `i8` truth value) when it is not `go_on`; otherwise the truth of
+    /// `rhs`, evaluated only then.
+    fn short_circuit(
+        &mut self,
+        l: IrValue,
+        go_on: bool,
+        rhs: &Expr,
+        d: usize,
+    ) -> Result<V, String> {
         let rb = self.b.create_block();
         let merge = self.b.create_block();
         self.b.append_block_param(merge, types::I8);
         let done = [BlockArg::Value(l)];
-        if and {
+        if go_on {
             self.b.ins().brif(l, rb, &[], merge, &done);
         } else {
             self.b.ins().brif(l, merge, &done, rb, &[]);
