@@ -99,7 +99,7 @@ fn read_ahead(
 ) -> io::Result<()> {
     let mut batch = Batch::default();
     let mut stopped = false;
-    lines::each_line_marking_pauses(input, |line, pause| {
+    let read = lines::each_line_marking_pauses(input, |line, pause| {
         if stopped {
             return;
         }
@@ -113,12 +113,13 @@ fn read_ahead(
             let next = empty.try_recv().unwrap_or_default();
             stopped = full.send(std::mem::replace(&mut batch, next)).is_err();
         }
-    })?;
+    });
+    // The lines read before the end, or before a read error, are handed over
+    // first. The caller only stops taking batches when it has gone.
     if !batch.entries.is_empty() && !stopped {
-        // The caller only stops taking batches when it has gone; nothing is lost.
         let _ = full.send(batch);
     }
-    Ok(())
+    read
 }
 
 #[cfg(test)]
@@ -224,6 +225,35 @@ mod tests {
         })
         .unwrap();
         assert_eq!(got, vec![1, 2, 3]);
+    }
+
+    /// Two lines and the start of a third, then a read error.
+    struct Failing(usize);
+
+    impl Read for Failing {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            self.0 += 1;
+            match self.0 {
+                1 => {
+                    let lines = b"{}\n[]\n{";
+                    buf[..lines.len()].copy_from_slice(lines);
+                    Ok(lines.len())
+                }
+                _ => Err(io::Error::other("disk gone")),
+            }
+        }
+    }
+
+    #[test]
+    fn lines_read_before_an_error_arrive_before_the_error() {
+        let mut got = Vec::new();
+        let res = each_decoded(Failing(0), &schema(), |item| {
+            if let Item::Decoded(n, _, _, _) = item {
+                got.push(n);
+            }
+        });
+        assert_eq!(res.map_err(|e| e.to_string()), Err("disk gone".into()));
+        assert_eq!(got, vec![1, 2]);
     }
 
     #[test]
