@@ -338,7 +338,7 @@ impl<'p> Interpreter<'p> {
         let lo = window.map(|w| cx.t.saturating_sub(w));
         let visible = crate::state::from_window(entries, lo)
             .map(|(_, e)| e)
-            .filter(|e| e.ts <= cx.t && e.expire > cx.t && lo.is_none_or(|lo| e.ts > lo));
+            .filter(|e| crate::state::visible(e, cx.t, lo));
         aggregate(func, base, visible)
     }
 }

@@ -70,6 +70,12 @@ pub fn from_window(
     entries.iter().enumerate().skip(start)
 }
 
+/// Whether a log entry counts at `t` for a reader whose window starts after `lo`:
+/// at or before `t`, not yet expired, and later than `lo` when there is a window.
+pub fn visible(e: &Entry, t: i64, lo: Option<i64>) -> bool {
+    e.ts <= t && e.expire > t && lo.is_none_or(|lo| e.ts > lo)
+}
+
 fn expire(ts: i64, retain: Option<i64>) -> i64 {
     retain.map_or(i64::MAX, |r| ts.saturating_add(r))
 }

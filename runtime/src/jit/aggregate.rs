@@ -10,16 +10,10 @@ use std::collections::VecDeque;
 use seg_compiler::hir::{AggFunc, Base};
 
 use crate::interp;
-use crate::state::{from_window, Entry};
+use crate::state::{from_window, visible, Entry};
 use crate::value::Value;
 
 use super::abi::Scratch;
-
-/// The interpreter's visibility rule: entries at or before `t`, not yet forgotten,
-/// and inside the window `(t − w, t]` when there is one.
-pub fn visible(e: &Entry, t: i64, lo: Option<i64>) -> bool {
-    e.ts <= t && e.expire > t && lo.is_none_or(|lo| e.ts > lo)
-}
 
 /// `func` over the entries of one log store visible at `t` in window `w`.
 pub fn aggregate(

@@ -205,7 +205,7 @@ pub unsafe extern "C" fn seg_count(ctx: i64, store: i64, has_w: i64, w: i64) -> 
     let t = c.t;
     let lo = window(has_w, w).map(|w| t.saturating_sub(w));
     let n = crate::state::from_window(entries, lo)
-        .filter(|(_, e)| aggregate::visible(e, t, lo))
+        .filter(|(_, e)| crate::state::visible(e, t, lo))
         .count();
     i64::try_from(n).unwrap_or(i64::MAX)
 }
