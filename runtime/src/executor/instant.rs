@@ -22,7 +22,7 @@ use crate::exec::identity::ProfileKey;
 use crate::state::ProfileState;
 
 use super::readers::mark;
-use super::{Cause, Change, Executor, Sink, Slot};
+use super::{slot_in, Cause, Change, Executor, Sink, Slot};
 
 /// What one instant produced, before ordering, and the buffers the instant works
 /// in. Kept by the executor between instants so that their capacity is reused.
@@ -186,11 +186,7 @@ impl Executor<'_> {
         let plan = self.plan;
         let eval = self.eval;
         let readers = &self.readers;
-        let Some(slot) = self
-            .profiles
-            .get_mut(key as usize)
-            .and_then(Option::as_deref_mut)
-        else {
+        let Some(slot) = slot_in(&mut self.profiles, key) else {
             return Cause::Event;
         };
         for (purpose, granted) in &m.consent {
@@ -236,11 +232,7 @@ impl Executor<'_> {
         let plan = self.plan;
         let eval = self.eval;
         let readers = &self.readers;
-        let Some(slot) = self
-            .profiles
-            .get_mut(key as usize)
-            .and_then(Option::as_deref_mut)
-        else {
+        let Some(slot) = slot_in(&mut self.profiles, key) else {
             return;
         };
         if std::mem::take(&mut slot.timer_due) {

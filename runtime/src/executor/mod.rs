@@ -172,28 +172,25 @@ impl<'p> Executor<'p> {
     }
 
     fn accept(&mut self, line: u64, raw: &str, m: Message, sink: &mut dyn Sink) {
-        let watermark = self.watermark().filter(|w| m.ts < *w);
-        let verdict = match &m.message_id {
-            Some(id) => self.dedup.admit(id, m.ts, watermark.is_some()),
-            None if watermark.is_some() => Verdict::Late,
-            None => Verdict::Accepted,
-        };
-        match (verdict, watermark) {
-            (Verdict::Duplicate, _) => {
-                self.stats.duplicates += 1;
-                return;
-            }
-            (Verdict::Late, Some(w)) => {
-                self.stats.late += 1;
-                let detail = format!(
-                    "event time {} is older than the watermark {}",
-                    format_ts(m.ts),
-                    format_ts(w)
-                );
-                sink.dead_letter(line, "late", &detail, raw);
-                return;
-            }
-            _ => {}
+        // Duplicates are decided before lateness (§7).
+        let late = self.watermark().filter(|w| m.ts < *w);
+        let duplicate = m
+            .message_id
+            .as_deref()
+            .is_some_and(|id| self.dedup.admit(id, m.ts, late.is_some()) == Verdict::Duplicate);
+        if duplicate {
+            self.stats.duplicates += 1;
+            return;
+        }
+        if let Some(w) = late {
+            self.stats.late += 1;
+            let detail = format!(
+                "event time {} is older than the watermark {}",
+                format_ts(m.ts),
+                format_ts(w)
+            );
+            sink.dead_letter(line, "late", &detail, raw);
+            return;
         }
         self.stats.events += 1;
         self.max_ts = Some(self.max_ts.map_or(m.ts, |x| x.max(m.ts)));
@@ -277,9 +274,7 @@ impl<'p> Executor<'p> {
     }
 
     pub(crate) fn slot_mut(&mut self, key: u32) -> Option<&mut Slot> {
-        self.profiles
-            .get_mut(key as usize)
-            .and_then(Option::as_deref_mut)
+        slot_in(&mut self.profiles, key)
     }
 
     /// Pops the buffered messages of instant `t`, in input order.
@@ -340,6 +335,14 @@ impl<'p> Executor<'p> {
     pub fn clock(&self) -> Option<i64> {
         self.clock
     }
+}
+
+/// The live profile `key` of `profiles`, for callers that borrow other fields of
+/// the executor at the same time.
+pub(crate) fn slot_in(profiles: &mut [Option<Box<Slot>>], key: u32) -> Option<&mut Slot> {
+    profiles
+        .get_mut(key as usize)
+        .and_then(Option::as_deref_mut)
 }
 
 /// One line of `--snapshot` output.
