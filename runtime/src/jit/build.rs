@@ -291,6 +291,9 @@ fn emit(
         Body::Segments => {
             let out = out.ok_or("no output parameter")?;
             let want = params.get(2).copied().ok_or("no mask parameter")?;
+            // Nodes are generated where first referenced; the order is not
+            // needed, but computing it refuses a reference cycle, on which
+            // that generation would not end.
             typing::topo_order(plan, typing::plan_roots(plan, true))?;
             g.lazy_nodes = true;
             for i in 0..plan.segments.len() {

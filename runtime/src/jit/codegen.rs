@@ -311,21 +311,14 @@ impl<'a, 'f> Gen<'a, 'f> {
     /// Compiles the consent-gated value of every node in `order` (dependencies
     /// first), keeping each for later references.
     pub fn nodes(&mut self, order: &[Node]) -> Result<(), String> {
-        for n in order {
-            match *n {
-                _ if self.lazy_nodes => {}
-                Node::Trait(i) => {
-                    let v = self.node(*n)?;
-                    if let Some(slot) = self.traits.get_mut(i) {
-                        *slot = Some(v);
-                    }
-                }
-                Node::Segment(i) => {
-                    let v = self.node(*n)?;
-                    if let Some(slot) = self.segs.get_mut(i) {
-                        *slot = Some(v);
-                    }
-                }
+        for &n in order {
+            let v = self.node(n)?;
+            let slot = match n {
+                Node::Trait(i) => self.traits.get_mut(i),
+                Node::Segment(i) => self.segs.get_mut(i),
+            };
+            if let Some(slot) = slot {
+                *slot = Some(v);
             }
         }
         Ok(())
