@@ -36,6 +36,23 @@ struct Cx<'a> {
     fields: &'a [Value],
 }
 
+/// Whether the consent gate of `purpose`, whose legal basis is `basis`, lets the
+/// profile into segments (§9): consent needs a grant, legitimate interest only the
+/// absence of an objection. One rule for both engines.
+pub fn gate_open(basis: Option<Basis>, state: &ProfileState, purpose: usize) -> bool {
+    let decision = state
+        .consent
+        .get(purpose)
+        .copied()
+        .flatten()
+        .map(|(g, _)| g);
+    match basis {
+        Some(Basis::Consent) => decision == Some(true),
+        Some(Basis::LegitimateInterest) => decision != Some(false),
+        None => true,
+    }
+}
+
 impl FilterEval for Interpreter<'_> {
     fn accepts(&self, store: usize, source: usize, fields: &[Value]) -> bool {
         let Some(s) = self.plan.stores.get(store) else {
@@ -162,12 +179,8 @@ impl<'p> Interpreter<'p> {
     /// Is the profile allowed in a segment for `purpose` (§9 gating)?
     pub fn gate(&self, purpose: Option<usize>, state: &ProfileState) -> bool {
         let Some(p) = purpose else { return true };
-        let decision = state.consent.get(p).copied().flatten().map(|(g, _)| g);
-        match self.plan.schema.purposes.get(p).map(|p| p.basis) {
-            Some(Basis::Consent) => decision == Some(true),
-            Some(Basis::LegitimateInterest) => decision != Some(false),
-            None => true,
-        }
+        let basis = self.plan.schema.purposes.get(p).map(|p| p.basis);
+        gate_open(basis, state, p)
     }
 
     fn segment(&self, i: usize, cx: &Cx<'_>, memo: &mut Memo) -> bool {

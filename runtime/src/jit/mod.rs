@@ -31,10 +31,11 @@ use std::cell::RefCell;
 use std::sync::Arc;
 
 use cranelift_jit::JITModule;
+use seg_compiler::ir::schema::Basis;
 use seg_compiler::ir::Plan;
 
 use crate::executor::Evaluator;
-use crate::interp::Interpreter;
+use crate::interp::gate_open;
 use crate::state::{FilterEval, ProfileState};
 use crate::value::Value;
 
@@ -63,8 +64,9 @@ pub struct JitEngine<'p> {
     segments_fn: SegmentsFn,
     traits_fn: TraitsFn,
     trait_tys: Vec<Ty>,
-    /// Bit k of the gate mask is the consent gate of `gate_purposes[k]`.
-    gate_purposes: Vec<usize>,
+    /// Bit k of the gate mask is the consent gate of `gate_purposes[k]` (the
+    /// purpose and its legal basis).
+    gate_purposes: Vec<(usize, Option<Basis>)>,
     /// The plan's string constants; `consts` points into them.
     _strings: Vec<Arc<str>>,
     consts: Vec<StrConst>,
@@ -119,7 +121,11 @@ impl<'p> JitEngine<'p> {
             segments_fn,
             traits_fn,
             trait_tys: out.trait_tys,
-            gate_purposes: out.gate_purposes,
+            gate_purposes: out
+                .gate_purposes
+                .iter()
+                .map(|&p| (p, plan.schema.purposes.get(p).map(|p| p.basis)))
+                .collect(),
             _strings: strings,
             consts,
             scratch: RefCell::new(Scratch::default()),
@@ -129,10 +135,9 @@ impl<'p> JitEngine<'p> {
     }
 
     fn gates(&self, state: &ProfileState) -> u64 {
-        let interp = Interpreter::new(self.plan);
         let mut bits = 0u64;
-        for (k, p) in self.gate_purposes.iter().enumerate() {
-            if interp.gate(Some(*p), state) {
+        for (k, (p, basis)) in self.gate_purposes.iter().enumerate() {
+            if gate_open(*basis, state, *p) {
                 bits |= 1 << k;
             }
         }
