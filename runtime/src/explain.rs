@@ -110,8 +110,9 @@ fn describe_store(plan: &Plan, state: &ProfileState, s: usize, t: i64, out: &mut
             .filter(|e| e.ts <= t && e.expire > t)
             .map(|e| format!("{} {}", format_ts(e.ts), show(&e.value)))
             .collect(),
-        Some(StoreState::Seq { matches, .. }) => matches.iter().map(|m| format_ts(m.ts)).collect(),
-        Some(StoreState::Absence { a, b }) => {
+        Some(StoreState::Seq(q)) => q.matches.iter().map(|m| format_ts(m.ts)).collect(),
+        Some(StoreState::Absence(q)) => {
+            let (a, b) = (q.a, q.b);
             vec![
                 format!("A: {}", a.map_or("none".into(), |m| format_ts(m.ts))),
                 format!("B: {}", b.map_or("none".into(), |m| format_ts(m.ts))),

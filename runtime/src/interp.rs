@@ -311,9 +311,10 @@ impl<'p> Interpreter<'p> {
     }
 
     fn matches(&self, store: usize, window: Option<i64>, cx: &Cx<'_>) -> i64 {
-        let Some(StoreState::Seq { matches, .. }) = cx.state.stores.get(store) else {
+        let Some(StoreState::Seq(q)) = cx.state.stores.get(store) else {
             return 0;
         };
+        let matches = &q.matches;
         let lo = window.map(|w| cx.t.saturating_sub(w));
         let n = matches
             .iter()
@@ -323,9 +324,10 @@ impl<'p> Interpreter<'p> {
     }
 
     fn absent(&self, store: usize, cx: &Cx<'_>) -> bool {
-        let Some(StoreState::Absence { a, b }) = cx.state.stores.get(store) else {
+        let Some(StoreState::Absence(q)) = cx.state.stores.get(store) else {
             return false;
         };
+        let (a, b) = (q.a, q.b);
         let Some(StoreKind::Absence { within, .. }) = self.plan.stores.get(store).map(|s| &s.kind)
         else {
             return false;

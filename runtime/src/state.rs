@@ -31,26 +31,38 @@ pub struct Mark {
     pub expire: i64,
 }
 
+/// A store's content. Sequence and absence stores are boxed so that every store
+/// takes 32 bytes in a profile (logs, by far the most common, are inline).
 #[derive(Clone, Debug, PartialEq)]
 pub enum StoreState {
     Log(VecDeque<Entry>),
-    Seq {
-        a: VecDeque<Mark>,
-        matches: VecDeque<Mark>,
-    },
-    Absence {
-        a: Option<Mark>,
-        b: Option<Mark>,
-    },
+    Seq(Box<SeqState>),
+    Absence(Box<AbsenceState>),
+}
+
+/// `A then B within D`: the A marks still able to start a match, and the matches.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SeqState {
+    pub a: VecDeque<Mark>,
+    pub matches: VecDeque<Mark>,
+}
+
+/// `A then not B within D`: the latest A and the latest B.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct AbsenceState {
+    pub a: Option<Mark>,
+    pub b: Option<Mark>,
 }
 
 /// Everything the engines know about one profile.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ProfileState {
     pub stores: Vec<StoreState>,
-    /// Latest value of each profile attribute (`Value::None` once set to null).
+    /// Latest value of each profile attribute (`Value::None` once set to null),
+    /// by attribute index. Grown on the first write: an attribute past the end
+    /// was never set (most profiles never receive one).
     pub attrs: Vec<Option<(Value, Stamp)>>,
-    /// Latest consent decision per purpose.
+    /// Latest consent decision per purpose, by purpose index; grown like `attrs`.
     pub consent: Vec<Option<(bool, Stamp)>>,
 }
 
@@ -76,6 +88,24 @@ pub fn visible(e: &Entry, t: i64, lo: Option<i64>) -> bool {
     e.ts <= t && e.expire > t && lo.is_none_or(|lo| e.ts > lo)
 }
 
+/// Makes `v[i]` exist (as `None` if new), allocating exactly what that needs.
+fn grow_to<T: Clone>(v: &mut Vec<Option<T>>, i: usize) {
+    if v.len() <= i {
+        v.reserve_exact(i + 1 - v.len());
+        v.resize(i + 1, None);
+    }
+}
+
+/// Appends `x`, growing a full queue to exactly twice its length (one entry for
+/// the first): most profiles record one or two events per store, and the
+/// standard growth would reserve four entries for the first.
+fn push_sparing<T>(q: &mut VecDeque<T>, x: T) {
+    if q.len() == q.capacity() {
+        q.reserve_exact(q.len().max(1));
+    }
+    q.push_back(x);
+}
+
 fn expire(ts: i64, retain: Option<i64>) -> i64 {
     retain.map_or(i64::MAX, |r| ts.saturating_add(r))
 }
@@ -91,17 +121,14 @@ impl ProfileState {
             .iter()
             .map(|s| match s.kind {
                 StoreKind::Log { .. } => StoreState::Log(VecDeque::new()),
-                StoreKind::Seq { .. } => StoreState::Seq {
-                    a: VecDeque::new(),
-                    matches: VecDeque::new(),
-                },
-                StoreKind::Absence { .. } => StoreState::Absence { a: None, b: None },
+                StoreKind::Seq { .. } => StoreState::Seq(Box::default()),
+                StoreKind::Absence { .. } => StoreState::Absence(Box::default()),
             })
             .collect();
         ProfileState {
             stores,
-            attrs: vec![None; plan.schema.attrs.len()],
-            consent: vec![None; plan.schema.purposes.len()],
+            attrs: Vec::new(),
+            consent: Vec::new(),
         }
     }
 
@@ -126,6 +153,7 @@ impl ProfileState {
     }
 
     pub fn set_attr(&mut self, attr: usize, value: Value, stamp: Stamp) {
+        grow_to(&mut self.attrs, attr);
         if let Some(slot) = self.attrs.get_mut(attr) {
             if slot.as_ref().is_none_or(|(_, s)| *s <= stamp) {
                 *slot = Some((value, stamp));
@@ -134,6 +162,7 @@ impl ProfileState {
     }
 
     pub fn set_consent(&mut self, purpose: usize, granted: bool, stamp: Stamp) {
+        grow_to(&mut self.consent, purpose);
         if let Some(slot) = self.consent.get_mut(purpose) {
             if slot.is_none_or(|(_, s)| s <= stamp) {
                 *slot = Some((granted, stamp));
@@ -227,15 +256,19 @@ fn update_store(
                     },
                     None => Value::None,
                 };
-                entries.push_back(Entry {
-                    ts,
-                    seq,
-                    expire: expire(ts, src.retain_ms),
-                    value,
-                });
+                push_sparing(
+                    entries,
+                    Entry {
+                        ts,
+                        seq,
+                        expire: expire(ts, src.retain_ms),
+                        value,
+                    },
+                );
             }
         }
-        (StoreKind::Seq { a, b, within }, StoreState::Seq { a: marks, matches }) => {
+        (StoreKind::Seq { a, b, within }, StoreState::Seq(q)) => {
+            let SeqState { a: marks, matches } = &mut **q;
             let b_hit = b.iter().enumerate().find(|(k, src)| {
                 src.event == event && source_accepts(f, s, a.len() + k, src, fields)
             });
@@ -245,10 +278,13 @@ fn update_store(
                     .iter()
                     .any(|m| lo <= m.ts && m.ts < ts && alive(m.expire, ts))
                 {
-                    matches.push_back(Mark {
-                        ts,
-                        expire: expire(ts, src.retain_ms),
-                    });
+                    push_sparing(
+                        matches,
+                        Mark {
+                            ts,
+                            expire: expire(ts, src.retain_ms),
+                        },
+                    );
                 }
             }
             let a_hit = a
@@ -256,19 +292,20 @@ fn update_store(
                 .enumerate()
                 .find(|(k, src)| src.event == event && source_accepts(f, s, *k, src, fields));
             if let Some((_, src)) = a_hit {
-                marks.push_back(Mark {
-                    ts,
-                    expire: expire(ts, src.retain_ms),
-                });
+                push_sparing(
+                    marks,
+                    Mark {
+                        ts,
+                        expire: expire(ts, src.retain_ms),
+                    },
+                );
             }
         }
-        (
-            StoreKind::Absence { a, b, .. },
-            StoreState::Absence {
+        (StoreKind::Absence { a, b, .. }, StoreState::Absence(q)) => {
+            let AbsenceState {
                 a: last_a,
                 b: last_b,
-            },
-        ) => {
+            } = &mut **q;
             if let Some((_, src)) = a
                 .iter()
                 .enumerate()
@@ -314,7 +351,8 @@ fn prune_store(store: &Store, state: &mut StoreState, t: i64) {
                 keep_latest(entries);
             }
         }
-        (StoreKind::Seq { within, .. }, StoreState::Seq { a, matches }) => {
+        (StoreKind::Seq { within, .. }, StoreState::Seq(q)) => {
+            let SeqState { a, matches } = &mut **q;
             a.retain(|m| alive(m.expire, t) && m.ts >= t.saturating_sub(*within));
             matches.retain(|m| alive(m.expire, t));
             let keep = if store.lifetime {
@@ -336,7 +374,8 @@ fn prune_store(store: &Store, state: &mut StoreState, t: i64) {
                 }
             }
         }
-        (StoreKind::Absence { .. }, StoreState::Absence { a, b }) => {
+        (StoreKind::Absence { .. }, StoreState::Absence(q)) => {
+            let AbsenceState { a, b } = &mut **q;
             if a.is_some_and(|m| !alive(m.expire, t)) {
                 *a = None;
             }
@@ -399,13 +438,14 @@ fn later(x: Option<Mark>, y: Option<Mark>) -> Option<Mark> {
 fn merge_store(mine: &mut StoreState, theirs: StoreState) {
     match (mine, theirs) {
         (StoreState::Log(a), StoreState::Log(b)) => merge_sorted(a, b, |e| (e.ts, e.seq)),
-        (StoreState::Seq { a, matches }, StoreState::Seq { a: a2, matches: m2 }) => {
-            merge_sorted(a, a2, |m| (m.ts, 0));
-            merge_sorted(matches, m2, |m| (m.ts, 0));
+        (StoreState::Seq(q), StoreState::Seq(q2)) => {
+            let SeqState { a: a2, matches: m2 } = *q2;
+            merge_sorted(&mut q.a, a2, |m| (m.ts, 0));
+            merge_sorted(&mut q.matches, m2, |m| (m.ts, 0));
         }
-        (StoreState::Absence { a, b }, StoreState::Absence { a: a2, b: b2 }) => {
-            *a = later(*a, a2);
-            *b = later(*b, b2);
+        (StoreState::Absence(q), StoreState::Absence(q2)) => {
+            q.a = later(q.a, q2.a);
+            q.b = later(q.b, q2.b);
         }
         _ => {}
     }
@@ -439,15 +479,16 @@ fn store_deadlines(store: &Store, state: &StoreState, t: i64, offer: &mut impl F
                 }
             }
         }
-        (StoreKind::Seq { .. }, StoreState::Seq { matches, .. }) => {
-            for m in matches {
+        (StoreKind::Seq { .. }, StoreState::Seq(q)) => {
+            for m in &q.matches {
                 offer(m.expire);
                 for w in &store.windows {
                     offer(m.ts.saturating_add(*w));
                 }
             }
         }
-        (StoreKind::Absence { within, .. }, StoreState::Absence { a, b }) => {
+        (StoreKind::Absence { within, .. }, StoreState::Absence(q)) => {
+            let AbsenceState { a, b } = **q;
             if let Some(a) = a {
                 offer(a.ts.saturating_add(*within));
                 offer(a.expire);
@@ -552,5 +593,48 @@ mod tests {
                 assert_eq!(best, every_deadline(store, &entries, t), "t = {t}");
             }
         }
+    }
+
+    /// Every profile holds one `StoreState` per store and every recorded event an
+    /// `Entry`: their sizes multiply by millions, so growing them is a decision.
+    #[test]
+    fn stores_and_entries_stay_small() {
+        assert_eq!(std::mem::size_of::<Value>(), 32);
+        assert_eq!(std::mem::size_of::<Entry>(), 56);
+        assert_eq!(std::mem::size_of::<StoreState>(), 32);
+    }
+
+    #[test]
+    fn queues_grow_from_one_entry_by_doubling() {
+        let mut q = VecDeque::new();
+        let mut caps = Vec::new();
+        for i in 0..9 {
+            push_sparing(&mut q, i);
+            caps.push(q.capacity());
+        }
+        assert_eq!(caps, [1, 2, 4, 4, 8, 8, 8, 8, 16]);
+        assert!(q.iter().copied().eq(0..9));
+    }
+
+    #[test]
+    fn attributes_and_consent_unset_until_written_and_united_by_merge() {
+        let plan = crate::testing::plan_of(
+            "event e = \"E\" for p, q {}\nprofile { plan: string? country: string? }\n\
+             purpose p { basis consent category \"P\" }\n\
+             purpose q { basis consent category \"Q\" }\n\
+             segment s for q = count(e) >= 1\n",
+        );
+        let mut a = ProfileState::new(&plan);
+        assert!(a.attrs.is_empty() && a.consent.is_empty());
+        a.set_consent(0, true, (5, 1));
+        assert_eq!(a.consent, [Some((true, (5, 1)))]);
+        let mut b = ProfileState::new(&plan);
+        b.set_attr(1, Value::Str("FR".into()), (3, 2));
+        b.set_consent(1, false, (4, 3));
+        b.set_consent(0, false, (2, 4));
+        a.merge(b);
+        assert_eq!(a.attrs, [None, Some((Value::Str("FR".into()), (3, 2)))]);
+        // The later decision wins for p; q comes from the absorbed profile.
+        assert_eq!(a.consent, [Some((true, (5, 1))), Some((false, (4, 3)))]);
     }
 }

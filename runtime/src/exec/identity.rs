@@ -174,6 +174,10 @@ impl IdentityGraph {
             .and_then(|p| p.values.get_mut(ty));
         if let (Some(list), Some(owners)) = (list, self.owners.get_mut(ty)) {
             owners.insert(Rc::clone(&v), k);
+            // Most profiles keep one value of a type: room for exactly one first.
+            if list.capacity() == 0 {
+                list.reserve_exact(1);
+            }
             list.push(v);
         }
     }

@@ -289,9 +289,10 @@ pub unsafe extern "C" fn seg_matches(ctx: i64, store: i64, has_w: i64, w: i64) -
     let Some((c, Some(state))) = (unsafe { cx(ctx) }) else {
         return 0;
     };
-    let Some(StoreState::Seq { matches, .. }) = state.stores.get(store as usize) else {
+    let Some(StoreState::Seq(q)) = state.stores.get(store as usize) else {
         return 0;
     };
+    let matches = &q.matches;
     let t = c.t;
     let lo = window(has_w, w).map(|w| t.saturating_sub(w));
     let n = matches
@@ -310,9 +311,10 @@ pub unsafe extern "C" fn seg_absent(ctx: i64, store: i64, within: i64) -> i64 {
     let Some((c, Some(state))) = (unsafe { cx(ctx) }) else {
         return 0;
     };
-    let Some(StoreState::Absence { a, b }) = state.stores.get(store as usize) else {
+    let Some(StoreState::Absence(q)) = state.stores.get(store as usize) else {
         return 0;
     };
+    let (a, b) = (q.a, q.b);
     let t = c.t;
     let Some(a) = a.filter(|a| a.ts <= t && a.expire > t) else {
         return 0;
