@@ -77,7 +77,7 @@ pub fn run(a: Args) -> Outcome {
     let history: Vec<String> = sink
         .changes
         .iter()
-        .filter(|c| c.profile == a.profile && c.segment == segment)
+        .filter(|c| *c.profile == *a.profile && c.segment == segment)
         .map(|c| {
             format!(
                 "{} at {} ({})",

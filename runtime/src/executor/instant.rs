@@ -13,6 +13,7 @@
 //! changed.
 
 use std::cmp::Reverse;
+use std::rc::Rc;
 
 use seg_compiler::ir::Plan;
 
@@ -65,8 +66,8 @@ impl Executor<'_> {
             sink.merge(absorbed, into, t);
         }
         out.changes.sort_by(|a, b| {
-            (a.profile.as_str(), self.segment_name(a.segment), a.enter).cmp(&(
-                b.profile.as_str(),
+            (&*a.profile, self.segment_name(a.segment), a.enter).cmp(&(
+                &*b.profile,
                 self.segment_name(b.segment),
                 b.enter,
             ))
@@ -269,7 +270,7 @@ impl Executor<'_> {
 /// A change of `profile` in segment `segment`, with its holdout flag.
 fn change(
     plan: &Plan,
-    profile: &str,
+    profile: &Rc<str>,
     segment: usize,
     enter: bool,
     at: i64,
@@ -281,7 +282,7 @@ fn change(
         .and_then(|s| s.holdout_bp.map(|bp| held_out(&s.name, profile, bp)))
         .unwrap_or(false);
     Change {
-        profile: profile.to_string(),
+        profile: Rc::clone(profile),
         segment,
         enter,
         at,

@@ -1,6 +1,8 @@
 //! What the executor produces: membership changes, merge records, dead letters and
 //! erasure audit records, handed to a `Sink` in output order.
 
+use std::rc::Rc;
+
 /// Why a membership changed (the optional `cause` field of §10).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Cause {
@@ -26,7 +28,8 @@ impl Cause {
 /// One membership change.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Change {
-    pub profile: String,
+    /// The profile's id, shared with the profile (no copy per change).
+    pub profile: Rc<str>,
     pub segment: usize,
     pub enter: bool,
     pub at: i64,
