@@ -10,7 +10,7 @@ use seg_compiler::ir::plan::{Expr, Plan, Show, StoreKind};
 use crate::exec::time::format_ts;
 use crate::harness::show;
 use crate::interp::Interpreter;
-use crate::state::{ProfileState, StoreState};
+use crate::state::{AbsenceState, ProfileState, StoreState};
 
 /// The explanation text for one profile and segment at `t`.
 pub fn explain(plan: &Plan, state: &ProfileState, profile: &str, segment: usize, t: i64) -> String {
@@ -110,9 +110,13 @@ fn describe_store(plan: &Plan, state: &ProfileState, s: usize, t: i64, out: &mut
             .filter(|e| e.ts <= t && e.expire > t)
             .map(|e| format!("{} {}", format_ts(e.ts), show(&e.value)))
             .collect(),
-        Some(StoreState::Seq(q)) => q.matches.iter().map(|m| format_ts(m.ts)).collect(),
+        Some(StoreState::Seq(q)) => q
+            .iter()
+            .flat_map(|q| &q.matches)
+            .map(|m| format_ts(m.ts))
+            .collect(),
         Some(StoreState::Absence(q)) => {
-            let (a, b) = (q.a, q.b);
+            let AbsenceState { a, b } = q.as_deref().copied().unwrap_or_default();
             vec![
                 format!("A: {}", a.map_or("none".into(), |m| format_ts(m.ts))),
                 format!("B: {}", b.map_or("none".into(), |m| format_ts(m.ts))),

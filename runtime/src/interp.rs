@@ -311,7 +311,7 @@ impl<'p> Interpreter<'p> {
     }
 
     fn matches(&self, store: usize, window: Option<i64>, cx: &Cx<'_>) -> i64 {
-        let Some(StoreState::Seq(q)) = cx.state.stores.get(store) else {
+        let Some(StoreState::Seq(Some(q))) = cx.state.stores.get(store) else {
             return 0;
         };
         let matches = &q.matches;
@@ -324,7 +324,7 @@ impl<'p> Interpreter<'p> {
     }
 
     fn absent(&self, store: usize, cx: &Cx<'_>) -> bool {
-        let Some(StoreState::Absence(q)) = cx.state.stores.get(store) else {
+        let Some(StoreState::Absence(Some(q))) = cx.state.stores.get(store) else {
             return false;
         };
         let (a, b) = (q.a, q.b);

@@ -31,13 +31,15 @@ pub struct Mark {
     pub expire: i64,
 }
 
-/// A store's content. Sequence and absence stores are boxed so that every store
-/// takes 32 bytes in a profile (logs, by far the most common, are inline).
+/// A store's content. Sequence and absence contents are boxed, and allocated on
+/// their first write (None: nothing recorded yet), so that every store takes 32
+/// bytes in a profile and an untouched one no allocation; logs, by far the most
+/// common, are inline.
 #[derive(Clone, Debug, PartialEq)]
 pub enum StoreState {
     Log(VecDeque<Entry>),
-    Seq(Box<SeqState>),
-    Absence(Box<AbsenceState>),
+    Seq(Option<Box<SeqState>>),
+    Absence(Option<Box<AbsenceState>>),
 }
 
 /// `A then B within D`: the A marks still able to start a match, and the matches.
@@ -121,8 +123,8 @@ impl ProfileState {
             .iter()
             .map(|s| match s.kind {
                 StoreKind::Log { .. } => StoreState::Log(VecDeque::new()),
-                StoreKind::Seq { .. } => StoreState::Seq(Box::default()),
-                StoreKind::Absence { .. } => StoreState::Absence(Box::default()),
+                StoreKind::Seq { .. } => StoreState::Seq(None),
+                StoreKind::Absence { .. } => StoreState::Absence(None),
             })
             .collect();
         ProfileState {
@@ -268,7 +270,7 @@ fn update_store(
             }
         }
         (StoreKind::Seq { a, b, within }, StoreState::Seq(q)) => {
-            let SeqState { a: marks, matches } = &mut **q;
+            let SeqState { a: marks, matches } = &mut **q.get_or_insert_with(Box::default);
             let b_hit = b.iter().enumerate().find(|(k, src)| {
                 src.event == event && source_accepts(f, s, a.len() + k, src, fields)
             });
@@ -305,7 +307,7 @@ fn update_store(
             let AbsenceState {
                 a: last_a,
                 b: last_b,
-            } = &mut **q;
+            } = &mut **q.get_or_insert_with(Box::default);
             if let Some((_, src)) = a
                 .iter()
                 .enumerate()
@@ -351,7 +353,7 @@ fn prune_store(store: &Store, state: &mut StoreState, t: i64) {
                 keep_latest(entries);
             }
         }
-        (StoreKind::Seq { within, .. }, StoreState::Seq(q)) => {
+        (StoreKind::Seq { within, .. }, StoreState::Seq(Some(q))) => {
             let SeqState { a, matches } = &mut **q;
             a.retain(|m| alive(m.expire, t) && m.ts >= t.saturating_sub(*within));
             matches.retain(|m| alive(m.expire, t));
@@ -374,7 +376,7 @@ fn prune_store(store: &Store, state: &mut StoreState, t: i64) {
                 }
             }
         }
-        (StoreKind::Absence { .. }, StoreState::Absence(q)) => {
+        (StoreKind::Absence { .. }, StoreState::Absence(Some(q))) => {
             let AbsenceState { a, b } = &mut **q;
             if a.is_some_and(|m| !alive(m.expire, t)) {
                 *a = None;
@@ -438,15 +440,21 @@ fn later(x: Option<Mark>, y: Option<Mark>) -> Option<Mark> {
 fn merge_store(mine: &mut StoreState, theirs: StoreState) {
     match (mine, theirs) {
         (StoreState::Log(a), StoreState::Log(b)) => merge_sorted(a, b, |e| (e.ts, e.seq)),
-        (StoreState::Seq(q), StoreState::Seq(q2)) => {
-            let SeqState { a: a2, matches: m2 } = *q2;
-            merge_sorted(&mut q.a, a2, |m| (m.ts, 0));
-            merge_sorted(&mut q.matches, m2, |m| (m.ts, 0));
-        }
-        (StoreState::Absence(q), StoreState::Absence(q2)) => {
-            q.a = later(q.a, q2.a);
-            q.b = later(q.b, q2.b);
-        }
+        (StoreState::Seq(q), StoreState::Seq(Some(q2))) => match q {
+            Some(q) => {
+                let SeqState { a: a2, matches: m2 } = *q2;
+                merge_sorted(&mut q.a, a2, |m| (m.ts, 0));
+                merge_sorted(&mut q.matches, m2, |m| (m.ts, 0));
+            }
+            None => *q = Some(q2),
+        },
+        (StoreState::Absence(q), StoreState::Absence(Some(q2))) => match q {
+            Some(q) => {
+                q.a = later(q.a, q2.a);
+                q.b = later(q.b, q2.b);
+            }
+            None => *q = Some(q2),
+        },
         _ => {}
     }
 }
@@ -479,7 +487,7 @@ fn store_deadlines(store: &Store, state: &StoreState, t: i64, offer: &mut impl F
                 }
             }
         }
-        (StoreKind::Seq { .. }, StoreState::Seq(q)) => {
+        (StoreKind::Seq { .. }, StoreState::Seq(Some(q))) => {
             for m in &q.matches {
                 offer(m.expire);
                 for w in &store.windows {
@@ -487,7 +495,7 @@ fn store_deadlines(store: &Store, state: &StoreState, t: i64, offer: &mut impl F
                 }
             }
         }
-        (StoreKind::Absence { within, .. }, StoreState::Absence(q)) => {
+        (StoreKind::Absence { within, .. }, StoreState::Absence(Some(q))) => {
             let AbsenceState { a, b } = **q;
             if let Some(a) = a {
                 offer(a.ts.saturating_add(*within));

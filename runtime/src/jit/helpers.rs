@@ -289,7 +289,7 @@ pub unsafe extern "C" fn seg_matches(ctx: i64, store: i64, has_w: i64, w: i64) -
     let Some((c, Some(state))) = (unsafe { cx(ctx) }) else {
         return 0;
     };
-    let Some(StoreState::Seq(q)) = state.stores.get(store as usize) else {
+    let Some(StoreState::Seq(Some(q))) = state.stores.get(store as usize) else {
         return 0;
     };
     let matches = &q.matches;
@@ -311,7 +311,7 @@ pub unsafe extern "C" fn seg_absent(ctx: i64, store: i64, within: i64) -> i64 {
     let Some((c, Some(state))) = (unsafe { cx(ctx) }) else {
         return 0;
     };
-    let Some(StoreState::Absence(q)) = state.stores.get(store as usize) else {
+    let Some(StoreState::Absence(Some(q))) = state.stores.get(store as usize) else {
         return 0;
     };
     let (a, b) = (q.a, q.b);
