@@ -65,13 +65,9 @@ impl Executor<'_> {
         for (absorbed, into) in &out.merges {
             sink.merge(absorbed, into, t);
         }
-        out.changes.sort_by(|a, b| {
-            (&*a.profile, self.segment_name(a.segment), a.enter).cmp(&(
-                &*b.profile,
-                self.segment_name(b.segment),
-                b.enter,
-            ))
-        });
+        let rank = |c: &Change| self.name_rank.get(c.segment).copied();
+        out.changes
+            .sort_by(|a, b| (&*a.profile, rank(a), a.enter).cmp(&(&*b.profile, rank(b), b.enter)));
         for c in &out.changes {
             sink.change(self.segment_name(c.segment), c);
         }

@@ -94,6 +94,9 @@ pub struct Executor<'p> {
     /// consent decisions), which no instant changes: what a new profile holds
     /// before its first message is applied.
     pub(crate) held_when_empty: Vec<bool>,
+    /// Each segment's position in name order: changes are sorted by name (§10)
+    /// without comparing the names.
+    pub(crate) name_rank: Vec<u32>,
     dedup: Dedup,
     /// Accepted messages not yet applied, sorted by (event time, input line).
     /// Messages mostly arrive in time order, so most are appended at the back.
@@ -126,6 +129,7 @@ impl<'p> Executor<'p> {
                 eval.segments(&ProfileState::new(plan), 0, &mut held);
                 held
             },
+            name_rank: name_ranks(plan),
             dedup: Dedup::default(),
             buffer: VecDeque::new(),
             timers: BinaryHeap::new(),
@@ -352,4 +356,35 @@ pub struct ProfileSnapshot {
     pub identifiers: Vec<(String, Vec<String>)>,
     pub segments: Vec<bool>,
     pub traits: Vec<Value>,
+}
+
+/// Each segment's position when the segments are sorted by name.
+fn name_ranks(plan: &Plan) -> Vec<u32> {
+    let mut order: Vec<usize> = (0..plan.segments.len()).collect();
+    order.sort_by(|a, b| {
+        let name = |i: &usize| plan.segments.get(*i).map(|s| s.name.as_str());
+        name(a).cmp(&name(b))
+    });
+    let mut rank = vec![0; order.len()];
+    for (r, i) in order.into_iter().enumerate() {
+        if let Some(x) = rank.get_mut(i) {
+            *x = u32::try_from(r).unwrap_or(u32::MAX);
+        }
+    }
+    rank
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn segments_rank_by_name_not_by_declaration() {
+        let plan = crate::testing::plan_of(
+            "event e = \"E\" for p {}\npurpose p { basis legitimate_interest }\n\
+             segment b for p = count(e) >= 1\nsegment a for p = count(e) >= 2\n\
+             segment c for p = count(e) >= 3\nsegment ab for p = count(e) >= 4\n",
+        );
+        assert_eq!(name_ranks(&plan), [2, 0, 3, 1]);
+    }
 }
