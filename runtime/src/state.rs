@@ -270,23 +270,21 @@ fn update_store(
             }
         }
         (StoreKind::Seq { a, b, within }, StoreState::Seq(q)) => {
-            let SeqState { a: marks, matches } = &mut **q.get_or_insert_with(Box::default);
             let b_hit = b.iter().enumerate().find(|(k, src)| {
                 src.event == event && source_accepts(f, s, a.len() + k, src, fields)
             });
-            if let Some((_, src)) = b_hit {
+            // Without recorded A marks there is nothing for a B to complete.
+            if let (Some((_, src)), Some(q)) = (b_hit, q.as_deref_mut()) {
                 let lo = ts.saturating_sub(*within);
-                if marks
+                if q.a
                     .iter()
                     .any(|m| lo <= m.ts && m.ts < ts && alive(m.expire, ts))
                 {
-                    push_sparing(
-                        matches,
-                        Mark {
-                            ts,
-                            expire: expire(ts, src.retain_ms),
-                        },
-                    );
+                    let mark = Mark {
+                        ts,
+                        expire: expire(ts, src.retain_ms),
+                    };
+                    push_sparing(&mut q.matches, mark);
                 }
             }
             let a_hit = a
@@ -294,34 +292,29 @@ fn update_store(
                 .enumerate()
                 .find(|(k, src)| src.event == event && source_accepts(f, s, *k, src, fields));
             if let Some((_, src)) = a_hit {
-                push_sparing(
-                    marks,
-                    Mark {
-                        ts,
-                        expire: expire(ts, src.retain_ms),
-                    },
-                );
+                let mark = Mark {
+                    ts,
+                    expire: expire(ts, src.retain_ms),
+                };
+                push_sparing(&mut q.get_or_insert_with(Box::default).a, mark);
             }
         }
         (StoreKind::Absence { a, b, .. }, StoreState::Absence(q)) => {
-            let AbsenceState {
-                a: last_a,
-                b: last_b,
-            } = &mut **q.get_or_insert_with(Box::default);
-            if let Some((_, src)) = a
+            let a_hit = a
                 .iter()
                 .enumerate()
-                .find(|(k, src)| src.event == event && source_accepts(f, s, *k, src, fields))
-            {
-                *last_a = Some(Mark {
+                .find(|(k, src)| src.event == event && source_accepts(f, s, *k, src, fields));
+            if let Some((_, src)) = a_hit {
+                q.get_or_insert_with(Box::default).a = Some(Mark {
                     ts,
                     expire: expire(ts, src.retain_ms),
                 });
             }
-            if let Some((_, src)) = b.iter().enumerate().find(|(k, src)| {
+            let b_hit = b.iter().enumerate().find(|(k, src)| {
                 src.event == event && source_accepts(f, s, a.len() + k, src, fields)
-            }) {
-                *last_b = Some(Mark {
+            });
+            if let Some((_, src)) = b_hit {
+                q.get_or_insert_with(Box::default).b = Some(Mark {
                     ts,
                     expire: expire(ts, src.retain_ms),
                 });
@@ -644,5 +637,34 @@ mod tests {
         assert_eq!(a.attrs, [None, Some((Value::Str("FR".into()), (3, 2)))]);
         // The later decision wins for p; q comes from the absorbed profile.
         assert_eq!(a.consent, [Some((true, (5, 1))), Some((false, (4, 3)))]);
+    }
+
+    #[test]
+    fn sequence_and_absence_contents_are_allocated_by_a_hit_only() {
+        let plan = crate::testing::plan_of(
+            "event e = \"E\" for p { x: int }\nevent g = \"G\" for p {}\n\
+             purpose p { basis legitimate_interest }\n\
+             segment s for p = e[x > 1] then g within 1m\n\
+             segment n for p = e[x > 1] then not g within 1m\n",
+        );
+        let interp = crate::interp::Interpreter::new(&plan);
+        let mut state = ProfileState::new(&plan);
+        let e = plan.schema.events.iter().position(|ev| ev.name == "e");
+        let g = plan.schema.events.iter().position(|ev| ev.name == "g");
+        let (Some(e), Some(g)) = (e, g) else {
+            panic!("events e and g")
+        };
+        state.apply_event(&plan, &interp, e, &[Value::Int(0)], (1, 1));
+        state.apply_event(&plan, &interp, g, &[], (2, 2));
+        let boxed = |s: &StoreState| match s {
+            StoreState::Seq(q) => q.is_some(),
+            StoreState::Absence(q) => q.is_some(),
+            StoreState::Log(_) => false,
+        };
+        // A rejected A allocates nothing; a B is recorded by the absence store only.
+        let seqs: Vec<bool> = state.stores.iter().map(boxed).collect();
+        assert_eq!(seqs.iter().filter(|b| **b).count(), 1);
+        state.apply_event(&plan, &interp, e, &[Value::Int(2)], (3, 3));
+        assert!(state.stores.iter().all(boxed));
     }
 }
