@@ -311,32 +311,22 @@ impl<'p> Interpreter<'p> {
     }
 
     fn matches(&self, store: usize, window: Option<i64>, cx: &Cx<'_>) -> i64 {
-        let Some(StoreState::Seq(Some(q))) = cx.state.stores.get(store) else {
-            return 0;
-        };
-        let matches = &q.matches;
         let lo = window.map(|w| cx.t.saturating_sub(w));
-        let n = matches
-            .iter()
-            .filter(|m| m.ts <= cx.t && m.expire > cx.t && lo.is_none_or(|lo| m.ts > lo))
-            .count();
+        let n = cx
+            .state
+            .seq(store)
+            .map_or(0, |q| q.visible_matches(cx.t, lo));
         i64::try_from(n).unwrap_or(i64::MAX)
     }
 
     fn absent(&self, store: usize, cx: &Cx<'_>) -> bool {
-        let Some(StoreState::Absence(Some(q))) = cx.state.stores.get(store) else {
-            return false;
-        };
-        let (a, b) = (q.a, q.b);
         let Some(StoreKind::Absence { within, .. }) = self.plan.stores.get(store).map(|s| &s.kind)
         else {
             return false;
         };
-        let Some(a) = a.filter(|a| a.ts <= cx.t && a.expire > cx.t) else {
-            return false;
-        };
-        let ended = b.is_some_and(|b| b.ts > a.ts && b.ts <= cx.t && b.expire > cx.t);
-        a.ts.saturating_add(*within) <= cx.t && !ended
+        cx.state
+            .absence(store)
+            .is_some_and(|q| q.holds(*within, cx.t))
     }
 
     fn aggregate(

@@ -56,6 +56,29 @@ pub struct AbsenceState {
     pub b: Option<Mark>,
 }
 
+impl SeqState {
+    /// The matches visible at `t` to a reader whose window starts after `lo`
+    /// (the rule of [`visible`]).
+    pub fn visible_matches(&self, t: i64, lo: Option<i64>) -> usize {
+        let seen = |m: &&Mark| recorded_in_view(m.ts, m.expire, t, lo);
+        self.matches.iter().filter(seen).count()
+    }
+}
+
+impl AbsenceState {
+    /// Whether `A then not B within D` holds at `t`: an A still remembered, at
+    /// least `within` old, and no remembered B after it.
+    pub fn holds(&self, within: i64, t: i64) -> bool {
+        let Some(a) = self.a.filter(|a| recorded_in_view(a.ts, a.expire, t, None)) else {
+            return false;
+        };
+        let ended = self
+            .b
+            .is_some_and(|b| recorded_in_view(b.ts, b.expire, t, Some(a.ts)));
+        a.ts.saturating_add(within) <= t && !ended
+    }
+}
+
 /// Everything the engines know about one profile.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ProfileState {
@@ -87,7 +110,12 @@ pub fn from_window(
 /// Whether a log entry counts at `t` for a reader whose window starts after `lo`:
 /// at or before `t`, not yet expired, and later than `lo` when there is a window.
 pub fn visible(e: &Entry, t: i64, lo: Option<i64>) -> bool {
-    e.ts <= t && e.expire > t && lo.is_none_or(|lo| e.ts > lo)
+    recorded_in_view(e.ts, e.expire, t, lo)
+}
+
+/// The rule of [`visible`] for anything recorded at `ts` and forgotten at `expire`.
+fn recorded_in_view(ts: i64, expire: i64, t: i64, lo: Option<i64>) -> bool {
+    ts <= t && expire > t && lo.is_none_or(|lo| ts > lo)
 }
 
 /// Makes `v[i]` exist (as `None` if new), allocating exactly what that needs.
@@ -151,6 +179,22 @@ impl ProfileState {
                 continue;
             };
             update_store(s, store, state, f, event, fields, stamp);
+        }
+    }
+
+    /// The content of sequence store `store` (None when nothing was recorded).
+    pub fn seq(&self, store: usize) -> Option<&SeqState> {
+        match self.stores.get(store) {
+            Some(StoreState::Seq(q)) => q.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The content of absence store `store` (None when nothing was recorded).
+    pub fn absence(&self, store: usize) -> Option<&AbsenceState> {
+        match self.stores.get(store) {
+            Some(StoreState::Absence(q)) => q.as_deref(),
+            _ => None,
         }
     }
 
@@ -637,6 +681,22 @@ mod tests {
         assert_eq!(a.attrs, [None, Some((Value::Str("FR".into()), (3, 2)))]);
         // The later decision wins for p; q comes from the absorbed profile.
         assert_eq!(a.consent, [Some((true, (5, 1))), Some((false, (4, 3)))]);
+    }
+
+    #[test]
+    fn an_absence_holds_from_within_after_a_until_a_later_b() {
+        let mark = |ts| Some(Mark { ts, expire: 100 });
+        let q = AbsenceState {
+            a: mark(0),
+            b: None,
+        };
+        assert!(!q.holds(10, 9));
+        assert!(q.holds(10, 10));
+        assert!(!q.holds(10, 100), "A forgotten at 100");
+        let ended = AbsenceState { b: mark(5), ..q };
+        assert!(!ended.holds(10, 10));
+        let before = AbsenceState { b: mark(0), ..q };
+        assert!(before.holds(10, 10), "a B not after A does not end it");
     }
 
     #[test]

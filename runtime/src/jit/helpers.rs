@@ -289,16 +289,12 @@ pub unsafe extern "C" fn seg_matches(ctx: i64, store: i64, has_w: i64, w: i64) -
     let Some((c, Some(state))) = (unsafe { cx(ctx) }) else {
         return 0;
     };
-    let Some(StoreState::Seq(Some(q))) = state.stores.get(store as usize) else {
-        return 0;
-    };
-    let matches = &q.matches;
     let t = c.t;
     let lo = window(has_w, w).map(|w| t.saturating_sub(w));
-    let n = matches
-        .iter()
-        .filter(|m| m.ts <= t && m.expire > t && lo.is_none_or(|lo| m.ts > lo))
-        .count();
+    let n = usize::try_from(store)
+        .ok()
+        .and_then(|s| state.seq(s))
+        .map_or(0, |q| q.visible_matches(t, lo));
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 
@@ -311,16 +307,11 @@ pub unsafe extern "C" fn seg_absent(ctx: i64, store: i64, within: i64) -> i64 {
     let Some((c, Some(state))) = (unsafe { cx(ctx) }) else {
         return 0;
     };
-    let Some(StoreState::Absence(Some(q))) = state.stores.get(store as usize) else {
-        return 0;
-    };
-    let (a, b) = (q.a, q.b);
-    let t = c.t;
-    let Some(a) = a.filter(|a| a.ts <= t && a.expire > t) else {
-        return 0;
-    };
-    let ended = b.is_some_and(|b| b.ts > a.ts && b.ts <= t && b.expire > t);
-    i64::from(a.ts.saturating_add(within) <= t && !ended)
+    let holds = usize::try_from(store)
+        .ok()
+        .and_then(|s| state.absence(s))
+        .is_some_and(|q| q.holds(within, c.t));
+    i64::from(holds)
 }
 
 /// `profile.attr` as type `ty`, to `ctx.out`.
