@@ -29,7 +29,8 @@ use super::{slot_in, Cause, Change, Executor, Sink, Slot};
 /// in. Kept by the executor between instants so that their capacity is reused.
 #[derive(Default)]
 pub(crate) struct Out {
-    merges: Vec<(String, String)>,
+    /// (absorbed, primary) ids, shared with the profiles.
+    merges: Vec<(Rc<str>, Rc<str>)>,
     changes: Vec<Change>,
     touched: Vec<u32>,
     messages: Vec<(u64, Message)>,
@@ -169,9 +170,9 @@ impl Executor<'_> {
         self.exit_all(&absorbed, t, Cause::Merge, out);
         let into = self
             .slot(primary)
-            .map(|s| s.id.to_string())
+            .map(|s| Rc::clone(&s.id))
             .unwrap_or_default();
-        out.merges.push((absorbed.id.to_string(), into));
+        out.merges.push((Rc::clone(&absorbed.id), into));
         if let Some(p) = self.slot_mut(primary) {
             p.state.merge(absorbed.state);
             p.want.fill(true);
