@@ -34,6 +34,8 @@ pub struct Output {
     pub traits: *const u8,
     pub trait_tys: Vec<Ty>,
     pub gate_purposes: Vec<usize>,
+    /// Whether the segments function calls a helper that needs `Ctx::scratch`.
+    pub segments_scratch: bool,
     pub strings: Vec<String>,
     /// The IR of every function (only when asked for).
     pub text: String,
@@ -47,6 +49,8 @@ struct Builder<'p> {
     fctx: FunctionBuilderContext,
     cctx: Context,
     gate_purposes: Vec<usize>,
+    /// The functions calling a helper that needs `Ctx::scratch`.
+    scratch_users: Vec<FuncId>,
     /// Some: collect IR text and do not compile.
     text: Option<String>,
 }
@@ -111,6 +115,7 @@ pub fn compile(plan: &Plan, text_only: bool) -> Result<Output, String> {
         fctx: FunctionBuilderContext::new(),
         cctx,
         gate_purposes,
+        scratch_users: Vec::new(),
         text: text_only.then_some(legend),
     };
     let filters = b.filters()?;
@@ -170,7 +175,9 @@ impl Builder<'_> {
             self.gate_purposes.clone(),
         );
         let tys = emit(&mut g, self.plan, body, &params)?;
-        g.finish();
+        if g.finish() {
+            self.scratch_users.push(id);
+        }
         if let Some(text) = &mut self.text {
             text.push_str(&format!("; {label}\n{}\n", self.cctx.func.display()));
             self.cctx.clear();
@@ -265,6 +272,7 @@ impl Builder<'_> {
             module: self.module,
             trait_tys,
             gate_purposes: self.gate_purposes,
+            segments_scratch: self.scratch_users.contains(&segments),
             strings: self.pool.strings,
             text,
         })

@@ -143,10 +143,13 @@ impl<'a, 'f> Gen<'a, 'f> {
     }
 
     /// Seals and finalizes the function.
-    pub fn finish(mut self) {
+    /// Completes the function; true when it calls a helper that needs the
+    /// call's `Scratch` buffers.
+    pub fn finish(mut self) -> bool {
         let cfg = self.module.target_config();
         self.b.seal_all_blocks();
         self.b.finalize(cfg);
+        self.refs.keys().any(|h| h.uses_scratch())
     }
 
     fn i8c(&mut self, v: i64) -> IrValue {

@@ -14,7 +14,7 @@ use seg_compiler::ir::plan::StoreKind;
 use seg_compiler::syntax::ast::BinOp;
 
 use crate::ops;
-use crate::state::{ProfileState, StoreState};
+use crate::state::{Entry, ProfileState, StoreState};
 use crate::value::Value;
 
 use super::abi::{decimal_of, marshal, Ctx, NVal, Scratch};
@@ -90,6 +90,12 @@ impl H {
             H::DecToF64 => ("seg_dec_to_f64", &[I, I, I], Some(F)),
             H::Fmod => ("seg_fmod", &[F, F], Some(F)),
         }
+    }
+
+    /// Whether the helper keeps results in the call's `Scratch` buffers (it
+    /// reads none when `Ctx::scratch` is null).
+    pub fn uses_scratch(self) -> bool {
+        matches!(self, H::Agg | H::Lower)
     }
 
     /// The helper's address, for `JITBuilder::symbol`.
@@ -204,10 +210,23 @@ pub unsafe extern "C" fn seg_count(ctx: i64, store: i64, has_w: i64, w: i64) -> 
     };
     let t = c.t;
     let lo = window(has_w, w).map(|w| t.saturating_sub(w));
-    let n = crate::state::from_window(entries, lo)
-        .filter(|(_, e)| crate::state::visible(e, t, lo))
-        .count();
+    let (front, back) = entries.as_slices();
+    let n = count_visible(front, t, lo) + count_visible(back, t, lo);
     i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+/// The entries of `log` (a run of a log store, in event-time order) visible at `t`
+/// after `lo`: those with `lo < ts <= t` found by binary search and the scan stopped
+/// at the first later entry, each counted when not yet expired (`state::visible`).
+fn count_visible(log: &[Entry], t: i64, lo: Option<i64>) -> usize {
+    let start = lo.map_or(0, |lo| log.partition_point(|e| e.ts <= lo));
+    let rest = log.get(start..).unwrap_or_default();
+    let end = rest.partition_point(|e| e.ts <= t);
+    rest.get(..end)
+        .unwrap_or_default()
+        .iter()
+        .filter(|e| e.expire > t)
+        .count()
 }
 
 /// Any field aggregate; the result goes to `ctx.out` as type `ty`.
@@ -482,5 +501,53 @@ pub fn absence_within(kind: &StoreKind) -> i64 {
     match kind {
         StoreKind::Absence { within, .. } => *within,
         _ => 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::VecDeque;
+
+    use super::*;
+    use crate::state::{from_window, visible};
+
+    /// A log in event-time order (equal times included), some entries expired
+    /// early, split across the deque's two runs by popping and pushing.
+    fn log() -> VecDeque<Entry> {
+        let mut q = VecDeque::with_capacity(8);
+        let entry = |ts: i64, expire: i64| Entry {
+            ts,
+            seq: ts as u64,
+            expire,
+            value: Value::None,
+        };
+        for ts in [0, 1, 2, 3] {
+            q.push_back(entry(ts, i64::MAX));
+        }
+        q.pop_front();
+        q.pop_front();
+        for (ts, expire) in [(3, 6), (5, i64::MAX), (5, 8), (7, i64::MAX), (9, 10)] {
+            q.push_back(entry(ts, expire));
+        }
+        q
+    }
+
+    #[test]
+    fn count_visible_follows_the_visibility_rule() {
+        let q = log();
+        let (front, back) = q.as_slices();
+        assert!(
+            !front.is_empty() && !back.is_empty(),
+            "the log wraps around"
+        );
+        for t in -1..12 {
+            for lo in [None, Some(-1), Some(2), Some(3), Some(5), Some(8), Some(t)] {
+                let want = from_window(&q, lo)
+                    .filter(|(_, e)| visible(e, t, lo))
+                    .count();
+                let got = count_visible(front, t, lo) + count_visible(back, t, lo);
+                assert_eq!(got, want, "t = {t}, lo = {lo:?}");
+            }
+        }
     }
 }

@@ -72,6 +72,8 @@ pub struct JitEngine<'p> {
     consts: Vec<StrConst>,
     /// Buffers reused by every call (no allocation per evaluation once warm).
     scratch: RefCell<Scratch>,
+    /// Whether the segments function uses them (else it gets none).
+    segments_scratch: bool,
     /// The traits function's output slots.
     trait_buf: RefCell<Vec<NVal>>,
     /// A mask asking for every segment.
@@ -129,6 +131,7 @@ impl<'p> JitEngine<'p> {
             _strings: strings,
             consts,
             scratch: RefCell::new(Scratch::default()),
+            segments_scratch: out.segments_scratch,
             trait_buf: RefCell::new(Vec::new()),
             every: vec![true; plan.segments.len()],
         })
@@ -146,6 +149,11 @@ impl<'p> JitEngine<'p> {
 
     fn ctx(&self, state: *const ProfileState, t: i64, scratch: &mut Scratch) -> Ctx {
         scratch.reset();
+        self.ctx_with(state, t, scratch)
+    }
+
+    /// A context whose `scratch` is `scratch` (null: the function needs none).
+    fn ctx_with(&self, state: *const ProfileState, t: i64, scratch: *mut Scratch) -> Ctx {
         Ctx {
             state,
             t,
@@ -215,18 +223,20 @@ impl Evaluator for JitEngine<'_> {
     }
 
     fn segments_where(&self, state: &ProfileState, t: i64, want: &[bool], out: &mut [bool]) {
-        let n = self.plan.segments.len();
+        // `every` holds one entry per segment.
+        let n = self.every.len();
         if want.len() < n || out.len() < n {
             return;
         }
         let gates = self.gates(state);
-        self.with_scratch(|scratch| {
-            let mut ctx = self.ctx(state, t, scratch);
+        let mut run = |mut ctx: Ctx| {
             ctx.gates = gates;
-            // SAFETY: `ctx` is fully initialised, `state` and `scratch` are borrowed
-            // for the call; the function reads one `bool` of `want` per segment and
-            // writes one byte, 0 or 1 (a valid `bool`), for each segment `want`
-            // marks; `want` and `out` hold at least that many (checked above).
+            // SAFETY: `ctx` is fully initialised, `state` and `scratch` (when not
+            // null) are borrowed for the call, and `scratch` is null only when the
+            // function calls no helper that uses it (`segments_scratch`); the
+            // function reads one `bool` of `want` per segment and writes one byte,
+            // 0 or 1 (a valid `bool`), for each segment `want` marks; `want` and
+            // `out` hold at least that many (checked above).
             unsafe {
                 (self.segments_fn)(
                     &mut ctx,
@@ -234,7 +244,12 @@ impl Evaluator for JitEngine<'_> {
                     want.as_ptr().cast::<u8>(),
                 )
             };
-        });
+        };
+        if self.segments_scratch {
+            self.with_scratch(|scratch| run(self.ctx(state, t, scratch)));
+        } else {
+            run(self.ctx_with(state, t, std::ptr::null_mut()));
+        }
     }
 
     fn traits(&self, state: &ProfileState, t: i64) -> Vec<Value> {
