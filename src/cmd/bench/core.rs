@@ -149,3 +149,20 @@ impl Recording {
         }
     }
 }
+
+/// An evaluator that does nothing: replaying on it measures the replay loop.
+pub struct Nothing;
+
+impl FilterEval for Nothing {
+    fn accepts(&self, _: usize, _: usize, _: &[Value]) -> bool {
+        true
+    }
+}
+
+impl Evaluator for Nothing {
+    fn segments(&self, _: &ProfileState, _: i64, _: &mut Vec<bool>) {}
+    fn segments_where(&self, _: &ProfileState, _: i64, _: &[bool], _: &mut [bool]) {}
+    fn traits(&self, _: &ProfileState, _: i64) -> Vec<Value> {
+        Vec::new()
+    }
+}

@@ -137,39 +137,49 @@ pub fn run(a: Args) -> Outcome {
 
 /// Replays the recorded engine calls on both engines, interleaved, and prints medians:
 /// once per call as in the stream (each call on another profile's state), and with
-/// each call repeated so that its state is in cache.
+/// each call repeated so that its state is in cache. The replay loop alone (the
+/// same calls to an evaluator that does nothing) is measured beside them, and the
+/// ratios are given with and without it.
 fn print_core(rec: &core::Recording, interp: &dyn Evaluator, jit: &dyn Evaluator, runs: usize) {
     let events = rec.lines.max(1) as f64;
+    let runs = runs.max(3);
     println!(
-        "\nevaluation core over the first {} events ({} filter calls, {} segment evaluations), median of {}:\n",
+        "\nevaluation core over the first {} events ({} filter calls, {} segment evaluations), median of {runs}:\n",
         rec.lines,
         rec.filter_calls(),
         rec.segment_calls(),
-        runs.max(3)
     );
     println!("| engine | ns/event, states as in the stream | ns/event, state in cache |");
     println!("|---|---|---|");
-    let mut ratios = Vec::new();
-    let rows: [(&str, &dyn Evaluator); 2] = [("interpreter", interp), ("JIT", jit)];
-    let mut medians = [[0.0; 2]; 2];
+    let rows: [(&str, &dyn Evaluator); 3] = [
+        ("interpreter", interp),
+        ("JIT", jit),
+        ("replay loop alone", &core::Nothing),
+    ];
+    let mut medians = [[0.0; 2]; 3];
     for (k, repeat) in [1, 8].into_iter().enumerate() {
-        let mut times = [Vec::new(), Vec::new()];
-        for _ in 0..runs.max(3) {
+        let mut times = [Vec::new(), Vec::new(), Vec::new()];
+        for _ in 0..runs {
             for (e, (_, engine)) in rows.iter().enumerate() {
                 times[e].push(rec.replay(*engine, repeat));
             }
         }
-        for e in 0..2 {
-            medians[e][k] = median(&times[e]) * 1e9 / events;
+        for (e, t) in times.iter().enumerate() {
+            medians[e][k] = median(t) * 1e9 / events;
         }
-        ratios.push(medians[0][k] / medians[1][k].max(1e-9));
     }
     for (e, (name, _)) in rows.iter().enumerate() {
         println!("| {name} | {:.1} | {:.1} |", medians[e][0], medians[e][1]);
     }
+    let [i, j, l] = medians;
+    let ratio = |k: usize, loop_ns: f64| (i[k] - loop_ns) / (j[k] - loop_ns).max(1e-9);
     println!(
-        "\nevaluation core, interpreter ÷ JIT: {:.2}× (states as in the stream), {:.2}× (state in cache)",
-        ratios[0], ratios[1]
+        "\nevaluation core, interpreter ÷ JIT: {:.2}× (states as in the stream), {:.2}× (state in cache); \
+         without the replay loop: {:.2}×, {:.2}×",
+        ratio(0, 0.0),
+        ratio(1, 0.0),
+        ratio(0, l[0]),
+        ratio(1, l[1]),
     );
 }
 
