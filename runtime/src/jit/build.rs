@@ -304,20 +304,29 @@ fn emit(
             // that generation would not end.
             typing::topo_order(plan, typing::plan_roots(plan, true))?;
             g.lazy_nodes = true;
-            for i in 0..plan.segments.len() {
-                let off = i32::try_from(i).map_err(|_| "too many segments")?;
-                let wanted =
-                    g.b.ins()
-                        .load(types::I8, MemFlagsData::trusted(), want, off);
-                let compute = g.b.create_block();
-                let next = g.b.create_block();
-                g.b.ins().brif(wanted, compute, &[], next, &[]);
-                g.b.switch_to_block(compute);
-                let v = g.reference(Node::Segment(i))?;
-                let x = v.w.first().copied().ok_or("segment without value")?;
-                g.b.ins().store(MemFlagsData::trusted(), x, out, off);
-                g.b.ins().jump(next, &[]);
-                g.b.switch_to_block(next);
+            let n = plan.segments.len();
+            // Segments go by eight: a chunk no segment of which is wanted is
+            // skipped on one 8-byte load of the mask (`want` holds `n` bytes,
+            // each 0 or 1, so the load stays inside it), and the rest one by one.
+            for chunk in (0..n).step_by(8) {
+                let end = (chunk + 8).min(n);
+                let skip = if end - chunk == 8 {
+                    let off = i32::try_from(chunk).map_err(|_| "too many segments")?;
+                    let flags = MemFlagsData::new().with_notrap();
+                    let any = g.b.ins().load(types::I64, flags, want, off);
+                    let body = g.b.create_block();
+                    let after = g.b.create_block();
+                    g.b.ins().brif(any, body, &[], after, &[]);
+                    g.b.switch_to_block(body);
+                    Some(after)
+                } else {
+                    None
+                };
+                segment_range(g, chunk..end, want, out)?;
+                if let Some(after) = skip {
+                    g.b.ins().jump(after, &[]);
+                    g.b.switch_to_block(after);
+                }
             }
             g.b.ins().return_(&[]);
             Ok(Vec::new())
@@ -343,4 +352,29 @@ fn emit(
             Ok(tys)
         }
     }
+}
+
+/// Computes each segment of `range` that `want` marks and stores its byte in `out`.
+fn segment_range(
+    g: &mut Gen<'_, '_>,
+    range: std::ops::Range<usize>,
+    want: Value,
+    out: Value,
+) -> Result<(), String> {
+    for i in range {
+        let off = i32::try_from(i).map_err(|_| "too many segments")?;
+        let wanted =
+            g.b.ins()
+                .load(types::I8, MemFlagsData::trusted(), want, off);
+        let compute = g.b.create_block();
+        let next = g.b.create_block();
+        g.b.ins().brif(wanted, compute, &[], next, &[]);
+        g.b.switch_to_block(compute);
+        let v = g.reference(Node::Segment(i))?;
+        let x = v.w.first().copied().ok_or("segment without value")?;
+        g.b.ins().store(MemFlagsData::trusted(), x, out, off);
+        g.b.ins().jump(next, &[]);
+        g.b.switch_to_block(next);
+    }
+    Ok(())
 }
