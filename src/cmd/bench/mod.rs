@@ -108,7 +108,14 @@ pub fn run(a: Args) -> Outcome {
     let mut times: Vec<Vec<f64>> = vec![Vec::new(); modes.len()];
     let mut results: Vec<Option<Pass>> = vec![None; modes.len()];
     for round in 0..a.runs {
-        for (i, mode) in modes.iter().enumerate() {
+        // The engines swap places every round, so that neither always runs
+        // after the other (a pass inherits the previous one's heap).
+        let mut order: Vec<usize> = (0..modes.len()).collect();
+        if round % 2 == 1 {
+            order[1..].reverse();
+        }
+        for i in order {
+            let mode = &modes[i];
             let engine = if *mode == Mode::Jit { &jit } else { &interp };
             let pass = match one_pass(plan, *mode, engine, &a.events) {
                 Ok(p) => p,
