@@ -2,7 +2,9 @@
 //! `since`, sequences, absence), profile attributes, exact decimal arithmetic and
 //! string operations. Each reuses the interpreter's own code (`interp::aggregate`
 //! through `aggregate`, `ops::arith`, `ops::compare`, …) or repeats its one-line
-//! visibility rule, so the JIT's semantics equal the interpreter's by construction.
+//! visibility rule (`count` applies it to the entries between two binary searches
+//! of the time-ordered log, a unit test comparing it with the interpreter's scan),
+//! so the JIT's semantics equal the interpreter's by construction.
 //!
 //! Helpers take and return only `i64`/`f64` (pointers as `i64`), never panic (a
 //! panic cannot unwind through generated frames), never keep pointers past the call
