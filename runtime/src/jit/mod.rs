@@ -234,9 +234,10 @@ impl Evaluator for JitEngine<'_> {
             // SAFETY: `ctx` is fully initialised, `state` and `scratch` (when not
             // null) are borrowed for the call, and `scratch` is null only when the
             // function calls no helper that uses it (`segments_scratch`); the
-            // function reads one `bool` of `want` per segment and writes one byte,
+            // function reads the `want` bytes of the plan's segments (a full chunk
+            // of eight at once, never past the last segment) and writes one byte,
             // 0 or 1 (a valid `bool`), for each segment `want` marks; `want` and
-            // `out` hold at least that many (checked above).
+            // `out` hold at least one per segment (checked above).
             unsafe {
                 (self.segments_fn)(
                     &mut ctx,

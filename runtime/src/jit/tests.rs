@@ -342,3 +342,39 @@ fn evaluation_does_not_allocate_once_warm() {
     // Every helper ran: `busy` evaluates its whole `and` chain.
     assert_eq!(b, [true, true, false, false]);
 }
+
+/// Nineteen segments (two chunks of eight and three more) over five events: an
+/// event asks for the few segments reading it, so the segments function skips
+/// whole chunks, and a segment of the last chunk refers to one of the first.
+#[test]
+fn segments_past_a_chunk_of_eight() {
+    let mut src = String::new();
+    for e in 0..5 {
+        src.push_str(&format!("event e{e} {{ n: int }}\n"));
+    }
+    for k in 0..18 {
+        let e = k % 5;
+        src.push_str(&format!(
+            "segment s{k:02} = count(e{e}[n > {k}], 1h) >= 1\n"
+        ));
+    }
+    src.push_str("segment s18 = s00 and count(e4, 2h) >= 2\n");
+    let lines: Vec<String> = [
+        ("u1", 0, 20, 0),
+        ("u1", 4, 1, 10),
+        ("u2", 3, 14, 15),
+        ("u1", 4, 30, 30),
+        ("u2", 2, 18, 40),
+        ("u1", 2, 2, 50),
+        ("u2", 3, 9, 70),
+    ]
+    .into_iter()
+    .map(|(user, e, n, minute)| track(user, &format!("e{e}"), minute, &format!(r#"{{"n":{n}}}"#)))
+    .collect();
+    let out = same(&src, &lines);
+    // s18 (of the third chunk, reading s00 of the first), s13 and s17.
+    for k in [18, 13, 17] {
+        let entered = format!("segment: {k}, enter: true");
+        assert!(out.contains(&entered), "s{k}: {out}");
+    }
+}
