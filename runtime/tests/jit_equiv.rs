@@ -599,7 +599,13 @@ fn project(r: &mut Rng) -> Project {
         in_filter: false,
     };
     let n_traits = g.r.below(4);
-    let n_segments = 1 + g.r.below(4);
+    // Now and then more than eight segments, so that the JIT's segments function
+    // skips chunks of eight and later segments refer to earlier chunks.
+    let n_segments = if g.r.chance(15) {
+        9 + g.r.below(12)
+    } else {
+        1 + g.r.below(4)
+    };
     let mut decls = Vec::new();
     for k in 0..n_traits.max(n_segments) {
         if k < n_traits {
