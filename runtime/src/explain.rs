@@ -10,7 +10,7 @@ use seg_compiler::ir::plan::{Expr, Plan, Show, StoreKind};
 use crate::exec::time::format_ts;
 use crate::harness::show;
 use crate::interp::Interpreter;
-use crate::state::{AbsenceState, ProfileState, StoreState};
+use crate::state::{visible, AbsenceState, ProfileState, StoreState};
 
 /// The explanation text for one profile and segment at `t`.
 pub fn explain(plan: &Plan, state: &ProfileState, profile: &str, segment: usize, t: i64) -> String {
@@ -107,7 +107,7 @@ fn describe_store(plan: &Plan, state: &ProfileState, s: usize, t: i64, out: &mut
     let times: Vec<String> = match state.stores.get(s) {
         Some(StoreState::Log(es)) => es
             .iter()
-            .filter(|e| e.ts <= t && e.expire > t)
+            .filter(|e| visible(e, t, None))
             .map(|e| format!("{} {}", format_ts(e.ts), show(&e.value)))
             .collect(),
         Some(StoreState::Seq(q)) => q

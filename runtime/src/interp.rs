@@ -11,7 +11,7 @@ use seg_compiler::syntax::ast::BinOp;
 
 use crate::decimal::{Decimal, DecimalSum};
 use crate::ops;
-use crate::state::{Entry, FilterEval, ProfileState, StoreState};
+use crate::state::{self, Entry, FilterEval, ProfileState};
 use crate::value::Value;
 
 /// Evaluates a plan's filters, traits and segments.
@@ -296,17 +296,11 @@ impl<'p> Interpreter<'p> {
         }
     }
 
-    fn log<'s>(&self, store: usize, cx: &Cx<'s>) -> Option<&'s std::collections::VecDeque<Entry>> {
-        match cx.state.stores.get(store) {
-            Some(StoreState::Log(entries)) => Some(entries),
-            _ => None,
-        }
-    }
-
     fn since(&self, store: usize, cx: &Cx<'_>) -> Value {
-        let latest = self
-            .log(store, cx)
-            .and_then(|es| es.iter().rev().find(|e| e.ts <= cx.t && e.expire > cx.t));
+        let latest = cx
+            .state
+            .log(store)
+            .and_then(|es| state::latest_visible(es, cx.t));
         latest.map_or(Value::None, |e| Value::Duration(cx.t - e.ts))
     }
 
@@ -337,13 +331,13 @@ impl<'p> Interpreter<'p> {
         base: Base,
         cx: &Cx<'_>,
     ) -> Value {
-        let Some(entries) = self.log(store, cx) else {
+        let Some(entries) = cx.state.log(store) else {
             return Value::None;
         };
         let lo = window.map(|w| cx.t.saturating_sub(w));
-        let visible = crate::state::from_window(entries, lo)
+        let visible = state::from_window(entries, lo)
             .map(|(_, e)| e)
-            .filter(|e| crate::state::visible(e, cx.t, lo));
+            .filter(|e| state::visible(e, cx.t, lo));
         aggregate(func, base, visible)
     }
 }

@@ -113,6 +113,30 @@ pub fn visible(e: &Entry, t: i64, lo: Option<i64>) -> bool {
     recorded_in_view(e.ts, e.expire, t, lo)
 }
 
+/// The number of entries of a log store visible at `t` after `lo` (as [`visible`]
+/// counts them): the entries with `lo < ts <= t`, found by binary search in each
+/// of the deque's two runs since entries are kept in time order, each counted
+/// when not yet expired. The interpreter counts with the plain scan
+/// (`from_window` + `visible`), which a unit test compares with this.
+pub fn count_visible(entries: &VecDeque<Entry>, t: i64, lo: Option<i64>) -> usize {
+    let (front, back) = entries.as_slices();
+    count_visible_in(front, t, lo) + count_visible_in(back, t, lo)
+}
+
+/// [`count_visible`] within one run of entries in time order.
+fn count_visible_in(run: &[Entry], t: i64, lo: Option<i64>) -> usize {
+    let start = lo.map_or(0, |lo| run.partition_point(|e| e.ts <= lo));
+    let rest = run.get(start..).unwrap_or_default();
+    let end = rest.partition_point(|e| e.ts <= t);
+    let in_view = rest.get(..end).unwrap_or_default();
+    in_view.iter().filter(|e| e.expire > t).count()
+}
+
+/// The latest entry of a log store visible at `t` (what `since` measures from).
+pub fn latest_visible(entries: &VecDeque<Entry>, t: i64) -> Option<&Entry> {
+    entries.iter().rev().find(|e| visible(e, t, None))
+}
+
 /// The rule of [`visible`] for anything recorded at `ts` and forgotten at `expire`.
 fn recorded_in_view(ts: i64, expire: i64, t: i64, lo: Option<i64>) -> bool {
     ts <= t && expire > t && lo.is_none_or(|lo| ts > lo)
@@ -179,6 +203,14 @@ impl ProfileState {
                 continue;
             };
             update_store(s, store, state, f, event, fields, stamp);
+        }
+    }
+
+    /// The entries of log store `store` (None when it is not a log).
+    pub fn log(&self, store: usize) -> Option<&VecDeque<Entry>> {
+        match self.stores.get(store) {
+            Some(StoreState::Log(entries)) => Some(entries),
+            _ => None,
         }
     }
 
@@ -726,5 +758,44 @@ mod tests {
         assert_eq!(seqs.iter().filter(|b| **b).count(), 1);
         state.apply_event(&plan, &interp, e, &[Value::Int(2)], (3, 3));
         assert!(state.stores.iter().all(boxed));
+    }
+
+    /// A log in event-time order (equal times included), some entries expired
+    /// early, split across the deque's two runs by popping and pushing.
+    fn wrapped_log() -> VecDeque<Entry> {
+        let mut q = VecDeque::with_capacity(8);
+        let entry = |ts: i64, expire: i64| Entry {
+            ts,
+            seq: ts as u64,
+            expire,
+            value: Value::None,
+        };
+        for ts in [0, 1, 2, 3] {
+            q.push_back(entry(ts, i64::MAX));
+        }
+        q.pop_front();
+        q.pop_front();
+        for (ts, expire) in [(3, 6), (5, i64::MAX), (5, 8), (7, i64::MAX), (9, 10)] {
+            q.push_back(entry(ts, expire));
+        }
+        q
+    }
+
+    #[test]
+    fn count_visible_equals_the_plain_scan() {
+        let q = wrapped_log();
+        let (front, back) = q.as_slices();
+        assert!(
+            !front.is_empty() && !back.is_empty(),
+            "the log wraps around"
+        );
+        for t in -1..12 {
+            for lo in [None, Some(-1), Some(2), Some(3), Some(5), Some(8), Some(t)] {
+                let want = from_window(&q, lo)
+                    .filter(|(_, e)| visible(e, t, lo))
+                    .count();
+                assert_eq!(count_visible(&q, t, lo), want, "t = {t}, lo = {lo:?}");
+            }
+        }
     }
 }

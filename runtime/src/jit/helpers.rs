@@ -2,9 +2,8 @@
 //! `since`, sequences, absence), profile attributes, exact decimal arithmetic and
 //! string operations. Each reuses the interpreter's own code (`interp::aggregate`
 //! through `aggregate`, `ops::arith`, `ops::compare`, …) or repeats its one-line
-//! visibility rule (`count` applies it to the entries between two binary searches
-//! of the time-ordered log, a unit test comparing it with the interpreter's scan),
-//! so the JIT's semantics equal the interpreter's by construction.
+//! visibility rule (`state::visible`, `state::count_visible`, …), so the JIT's
+//! semantics equal the interpreter's by construction.
 //!
 //! Helpers take and return only `i64`/`f64` (pointers as `i64`), never panic (a
 //! panic cannot unwind through generated frames), never keep pointers past the call
@@ -16,7 +15,7 @@ use seg_compiler::ir::plan::StoreKind;
 use seg_compiler::syntax::ast::BinOp;
 
 use crate::ops;
-use crate::state::{Entry, ProfileState, StoreState};
+use crate::state::{self, ProfileState, StoreState};
 use crate::value::Value;
 
 use super::abi::{decimal_of, marshal, Ctx, NVal, Scratch};
@@ -204,31 +203,13 @@ pub unsafe extern "C" fn seg_count(ctx: i64, store: i64, has_w: i64, w: i64) -> 
     let Some((c, Some(state))) = (unsafe { cx(ctx) }) else {
         return 0;
     };
-    let Some(StoreState::Log(entries)) = usize::try_from(store)
-        .ok()
-        .and_then(|s| state.stores.get(s))
-    else {
+    let Some(entries) = usize::try_from(store).ok().and_then(|s| state.log(s)) else {
         return 0;
     };
     let t = c.t;
     let lo = window(has_w, w).map(|w| t.saturating_sub(w));
-    let (front, back) = entries.as_slices();
-    let n = count_visible(front, t, lo) + count_visible(back, t, lo);
+    let n = state::count_visible(entries, t, lo);
     i64::try_from(n).unwrap_or(i64::MAX)
-}
-
-/// The entries of `log` (a run of a log store, in event-time order) visible at `t`
-/// after `lo`: those with `lo < ts <= t` found by binary search and the scan stopped
-/// at the first later entry, each counted when not yet expired (`state::visible`).
-fn count_visible(log: &[Entry], t: i64, lo: Option<i64>) -> usize {
-    let start = lo.map_or(0, |lo| log.partition_point(|e| e.ts <= lo));
-    let rest = log.get(start..).unwrap_or_default();
-    let end = rest.partition_point(|e| e.ts <= t);
-    rest.get(..end)
-        .unwrap_or_default()
-        .iter()
-        .filter(|e| e.expire > t)
-        .count()
 }
 
 /// Any field aggregate; the result goes to `ctx.out` as type `ty`.
@@ -293,10 +274,10 @@ pub unsafe extern "C" fn seg_since(ctx: i64, store: i64) -> i64 {
         return 0;
     };
     let t = c.t;
-    let latest = match state.stores.get(store as usize) {
-        Some(StoreState::Log(es)) => es.iter().rev().find(|e| e.ts <= t && e.expire > t),
-        _ => None,
-    };
+    let latest = usize::try_from(store)
+        .ok()
+        .and_then(|s| state.log(s))
+        .and_then(|es| state::latest_visible(es, t));
     let v = latest.map_or(Value::None, |e| Value::Duration(t - e.ts));
     put(c, v, Ty::Duration)
 }
@@ -503,53 +484,5 @@ pub fn absence_within(kind: &StoreKind) -> i64 {
     match kind {
         StoreKind::Absence { within, .. } => *within,
         _ => 0,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use std::collections::VecDeque;
-
-    use super::*;
-    use crate::state::{from_window, visible};
-
-    /// A log in event-time order (equal times included), some entries expired
-    /// early, split across the deque's two runs by popping and pushing.
-    fn log() -> VecDeque<Entry> {
-        let mut q = VecDeque::with_capacity(8);
-        let entry = |ts: i64, expire: i64| Entry {
-            ts,
-            seq: ts as u64,
-            expire,
-            value: Value::None,
-        };
-        for ts in [0, 1, 2, 3] {
-            q.push_back(entry(ts, i64::MAX));
-        }
-        q.pop_front();
-        q.pop_front();
-        for (ts, expire) in [(3, 6), (5, i64::MAX), (5, 8), (7, i64::MAX), (9, 10)] {
-            q.push_back(entry(ts, expire));
-        }
-        q
-    }
-
-    #[test]
-    fn count_visible_follows_the_visibility_rule() {
-        let q = log();
-        let (front, back) = q.as_slices();
-        assert!(
-            !front.is_empty() && !back.is_empty(),
-            "the log wraps around"
-        );
-        for t in -1..12 {
-            for lo in [None, Some(-1), Some(2), Some(3), Some(5), Some(8), Some(t)] {
-                let want = from_window(&q, lo)
-                    .filter(|(_, e)| visible(e, t, lo))
-                    .count();
-                let got = count_visible(front, t, lo) + count_visible(back, t, lo);
-                assert_eq!(got, want, "t = {t}, lo = {lo:?}");
-            }
-        }
     }
 }
