@@ -361,10 +361,7 @@ pub struct ProfileSnapshot {
 /// Each segment's position when the segments are sorted by name.
 fn name_ranks(plan: &Plan) -> Vec<u32> {
     let mut order: Vec<usize> = (0..plan.segments.len()).collect();
-    order.sort_by(|a, b| {
-        let name = |i: &usize| plan.segments.get(*i).map(|s| s.name.as_str());
-        name(a).cmp(&name(b))
-    });
+    order.sort_by_key(|i| plan.segments.get(*i).map(|s| s.name.as_str()));
     let mut rank = vec![0; order.len()];
     for (r, i) in order.into_iter().enumerate() {
         if let Some(x) = rank.get_mut(i) {

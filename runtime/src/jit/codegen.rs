@@ -142,9 +142,8 @@ impl<'a, 'f> Gen<'a, 'f> {
         }
     }
 
-    /// Seals and finalizes the function.
-    /// Completes the function; true when it calls a helper that needs the
-    /// call's `Scratch` buffers.
+    /// Seals and finalizes the function; true when it calls a helper that needs
+    /// the call's `Scratch` buffers.
     pub fn finish(mut self) -> bool {
         let cfg = self.module.target_config();
         self.b.seal_all_blocks();
