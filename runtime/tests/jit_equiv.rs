@@ -112,6 +112,10 @@ struct Gen {
     /// Declared traits: (name, type, may be none).
     traits: Vec<(String, T, bool)>,
     segments: Vec<String>,
+    /// Leaves generated outside filters, by type: reused now and then, so that
+    /// several places of a project read a store alike (which the JIT computes
+    /// once per call).
+    leaves: Vec<(T, X)>,
     /// Inside `E[…]`: only fields and literals.
     in_filter: bool,
 }
@@ -224,6 +228,23 @@ impl Gen {
             let k = self.r.below(self.segments.len());
             return (self.segments[k].clone(), false);
         }
+        let seen: Vec<X> = self
+            .leaves
+            .iter()
+            .filter(|l| l.0 == t)
+            .map(|l| l.1.clone())
+            .collect();
+        if !seen.is_empty() && self.r.chance(25) {
+            return self.r.pick(&seen).clone();
+        }
+        let x = self.fresh_leaf(t, depth);
+        self.leaves.push((t, x.clone()));
+        x
+    }
+
+    /// A new leaf of type `t` outside filters: a literal, a profile attribute or
+    /// a store read.
+    fn fresh_leaf(&mut self, t: T, depth: usize) -> X {
         let w = self.agg_window();
         match t {
             T::Bool => match self.r.below(7) {
@@ -596,6 +617,7 @@ fn project(r: &mut Rng) -> Project {
         r: Rng(r.next()),
         traits: Vec::new(),
         segments: Vec::new(),
+        leaves: Vec::new(),
         in_filter: false,
     };
     let n_traits = g.r.below(4);
