@@ -16,6 +16,7 @@ use seg_compiler::ir::plan::{Expr, Plan};
 use super::abi::NVAL_SIZE;
 use super::codegen::{abi_param, Gen, HelperIds, Pool};
 use super::helpers;
+use super::memo;
 use super::typing::{self, Node, Scope, Ty};
 
 /// Per store, per source: the compiled filter (address or id, and the (field,
@@ -288,6 +289,11 @@ fn emit(
     params: &[Value],
 ) -> Result<Vec<Ty>, String> {
     let out = params.get(1).copied();
+    match body {
+        Body::Filter(_) => {}
+        Body::Segments => g.keep(memo::kept(plan, true))?,
+        Body::Traits => g.keep(memo::kept(plan, false))?,
+    }
     match body {
         Body::Filter(f) => {
             let v = g.expr(f, 0)?;

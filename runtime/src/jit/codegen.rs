@@ -16,7 +16,7 @@ use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::{
     types, AbiParam, Block, BlockArg, FuncRef, InstBuilder, MemFlagsData, Type, Value as IrValue,
 };
-use cranelift_frontend::{FunctionBuilder, Variable};
+use cranelift_frontend::FunctionBuilder;
 use cranelift_jit::JITModule;
 use cranelift_module::{FuncId, Module};
 use seg_compiler::hir::{AggFunc, Helper};
@@ -27,9 +27,11 @@ use super::abi::{
     CTX_CONSTS, CTX_FIELDS, CTX_GATES, CTX_OUT, NVAL_A, NVAL_B, NVAL_C, NVAL_SIZE, STRCONST_SIZE,
 };
 use super::helpers::{self, H};
+use super::memo::{Memo, Read};
 use super::typing::{self, Node, Scope, Ty};
 use crate::ops;
 use crate::value::Value;
+use cranelift_codegen::ir::{StackSlot, StackSlotData, StackSlotKind};
 
 /// String constants of the plan, in order of first use.
 #[derive(Default)]
@@ -74,13 +76,14 @@ fn word_types(ty: Ty) -> &'static [Type] {
 /// Imported helpers: their ids in the module.
 pub type HelperIds = HashMap<H, FuncId>;
 
-/// The variables of a trait or segment computed on demand: whether it has been
-/// computed on this path (zero until then), and its value once the first site has
-/// fixed its type.
-#[derive(Clone)]
-struct Lazy {
-    done: Variable,
-    value: Option<(Ty, Variable, Vec<Variable>)>,
+/// Where a function keeps the values it computes at most once per call: a flag
+/// byte per value in `flags` (at the value's index), set once the value is in its
+/// slot.
+struct MemoFrame {
+    flags: StackSlot,
+    index: HashMap<Memo, i32>,
+    /// Each value's type and slot, from its first computing site on.
+    slots: HashMap<Memo, (Ty, StackSlot)>,
 }
 
 pub struct Gen<'a, 'f> {
@@ -98,10 +101,10 @@ pub struct Gen<'a, 'f> {
     segs: Vec<Option<V>>,
     /// In the segments function, traits and segments are computed where first
     /// needed (behind the same short-circuits as in the interpreter, and only for
-    /// the segments asked for) and kept in variables.
+    /// the segments asked for), and the referenced ones kept (`memo`).
     pub lazy_nodes: bool,
-    lazy: Vec<Option<Lazy>>,
-    lazy_segs: Vec<Option<Lazy>>,
+    /// The values computed at most once per call (none until `keep`).
+    memo: Option<MemoFrame>,
     /// Purposes of gated segments; bit k of `Ctx::gates` is `gate_purposes[k]`.
     gate_purposes: Vec<usize>,
 }
@@ -136,8 +139,7 @@ impl<'a, 'f> Gen<'a, 'f> {
             traits: vec![None; plan.traits.len()],
             segs: vec![None; plan.segments.len()],
             lazy_nodes: false,
-            lazy: vec![None; plan.traits.len()],
-            lazy_segs: vec![None; plan.segments.len()],
+            memo: None,
             gate_purposes,
         }
     }
@@ -385,37 +387,15 @@ impl<'a, 'f> Gen<'a, 'f> {
             Expr::Attr(i) => self.attr(*i),
             Expr::Trait(i) => self.reference(Node::Trait(*i)),
             Expr::Segment(i) => self.reference(Node::Segment(*i)),
-            Expr::Agg {
-                func,
-                store,
-                window,
-                base,
-            } => self.aggregate(*func, *store, *window, *base),
-            Expr::Since { store } => {
-                let s = self.i64c(*store as i64);
-                let tag = self.call(H::Since, &[self.ctx, s])?;
-                Ok(self.read_out(Ty::Duration, tag))
-            }
-            Expr::Matched { store } => {
-                let n = self.matches(*store, None)?;
+            Expr::Matched { .. } => {
+                let r = Read::of(e).ok_or("not a store read")?;
+                let n = self.read(r)?;
+                let n = n.w.first().copied().ok_or("a match count without words")?;
                 let x = self.b.ins().icmp_imm_s(IntCC::SignedGreaterThan, n, 0);
                 Ok(self.boolean(x))
             }
-            Expr::Matches { store, window } => {
-                let n = self.matches(*store, *window)?;
-                Ok(self.present(Ty::Int, vec![n]))
-            }
-            Expr::Absent { store } => {
-                let within = self
-                    .plan
-                    .stores
-                    .get(*store)
-                    .map_or(0, |s| helpers::absence_within(&s.kind));
-                let s = self.i64c(*store as i64);
-                let w = self.i64c(within);
-                let r = self.call(H::Absent, &[self.ctx, s, w])?;
-                let x = self.b.ins().icmp_imm_s(IntCC::NotEqual, r, 0);
-                Ok(self.boolean(x))
+            Expr::Agg { .. } | Expr::Since { .. } | Expr::Matches { .. } | Expr::Absent { .. } => {
+                self.read(Read::of(e).ok_or("not a store read")?)
             }
             Expr::Neg(x) => {
                 let v = self.expr(x, d)?;
@@ -540,72 +520,142 @@ impl<'a, 'f> Gen<'a, 'f> {
 
     pub fn reference(&mut self, n: Node) -> Result<V, String> {
         if self.lazy_nodes {
-            return self.lazy_node(n);
+            return self.memoized(Memo::Node(n), |g| g.node(n));
         }
         self.node_value(n)
             .cloned()
             .ok_or_else(|| format!("{n:?} is used before it is computed"))
     }
 
-    fn lazy_slot(&mut self, n: Node) -> Option<&mut Option<Lazy>> {
-        match n {
-            Node::Trait(i) => self.lazy.get_mut(i),
-            Node::Segment(i) => self.lazy_segs.get_mut(i),
+    /// Lays out the values this function keeps (`memo::kept`): one flag byte per
+    /// value, cleared here, at the function's entry; the values' own slots are
+    /// made where each is first computed, once its type is known.
+    pub fn keep(&mut self, kept: Vec<Memo>) -> Result<(), String> {
+        if kept.is_empty() {
+            return Ok(());
         }
+        let words = kept.len().div_ceil(8);
+        let size = u32::try_from(words * 8).map_err(|_| "too many kept values")?;
+        let flags = self.b.create_sized_stack_slot(StackSlotData::new(
+            StackSlotKind::ExplicitSlot,
+            size,
+            3,
+        ));
+        let zero = self.i64c(0);
+        for k in 0..words {
+            let off = i32::try_from(k * 8).map_err(|_| "too many kept values")?;
+            self.b.ins().stack_store(types::I64, zero, flags, off);
+        }
+        self.memo = Some(MemoFrame {
+            flags,
+            index: kept.into_iter().zip(0..).collect(),
+            slots: HashMap::new(),
+        });
+        Ok(())
     }
 
-    /// Node `n`, computed at this site unless a path to it already computed it.
-    fn lazy_node(&mut self, n: Node) -> Result<V, String> {
-        let existing = self.lazy_slot(n).ok_or("missing trait or segment")?.clone();
-        let lazy = match existing {
-            Some(l) => l,
-            None => {
-                let done = self.b.declare_var(types::I8);
-                let l = Lazy { done, value: None };
-                if let Some(slot) = self.lazy_slot(n) {
-                    *slot = Some(l.clone());
-                }
-                l
-            }
+    /// `m`'s value: when the function keeps it, computed here by `compute` unless
+    /// a path to this site already computed it in this call (its flag is set);
+    /// otherwise computed here.
+    fn memoized(
+        &mut self,
+        m: Memo,
+        compute: impl FnOnce(&mut Self) -> Result<V, String>,
+    ) -> Result<V, String> {
+        let Some((flags, at)) = self
+            .memo
+            .as_ref()
+            .and_then(|f| Some((f.flags, *f.index.get(&m)?)))
+        else {
+            return compute(self);
         };
-        let flag = self.b.use_var(lazy.done);
-        let compute = self.b.create_block();
+        let flag = self.b.ins().stack_load(types::I64, types::I8, flags, at);
+        let compute_blk = self.b.create_block();
         let have = self.b.create_block();
-        self.b.ins().brif(flag, have, &[], compute, &[]);
-        self.b.switch_to_block(compute);
-        let v = self.node(n)?;
-        let (ty, present, words) = match lazy.value {
-            Some(vars) => vars,
-            None => {
-                let present = self.b.declare_var(types::I8);
-                let words = word_types(v.ty)
-                    .iter()
-                    .map(|t| self.b.declare_var(*t))
-                    .collect::<Vec<_>>();
-                let vars = (v.ty, present, words);
-                if let Some(Some(l)) = self.lazy_slot(n) {
-                    l.value = Some(vars.clone());
-                }
-                vars
-            }
-        };
-        if v.ty != ty || v.w.len() != words.len() {
-            return Err(format!("{n:?} has two native types"));
+        self.b.ins().brif(flag, have, &[], compute_blk, &[]);
+        self.b.switch_to_block(compute_blk);
+        let v = compute(self)?;
+        let (ty, slot) = self.value_slot(m, v.ty)?;
+        let n = word_types(ty).len() as i32;
+        for (k, w) in v.w.iter().enumerate() {
+            self.b.ins().stack_store(types::I64, *w, slot, 8 * k as i32);
         }
-        self.b.def_var(present, v.present);
-        for (var, w) in words.iter().zip(&v.w) {
-            self.b.def_var(*var, *w);
-        }
+        self.b.ins().stack_store(types::I64, v.present, slot, 8 * n);
         let one = self.i8c(1);
-        self.b.def_var(lazy.done, one);
+        self.b.ins().stack_store(types::I64, one, flags, at);
         self.b.ins().jump(have, &[]);
         self.b.switch_to_block(have);
+        let w = word_types(ty)
+            .iter()
+            .enumerate()
+            .map(|(k, t)| self.b.ins().stack_load(types::I64, *t, slot, 8 * k as i32))
+            .collect();
         Ok(V {
             ty,
-            present: self.b.use_var(present),
-            w: words.iter().map(|w| self.b.use_var(*w)).collect(),
+            present: self.b.ins().stack_load(types::I64, types::I8, slot, 8 * n),
+            w,
             konst: None,
         })
+    }
+
+    /// The stack slot holding kept value `m` (its words, then its presence byte),
+    /// made on first use for type `ty`; an error if an earlier site gave it
+    /// another type.
+    fn value_slot(&mut self, m: Memo, ty: Ty) -> Result<(Ty, StackSlot), String> {
+        let frame = self.memo.as_mut().ok_or("no kept values")?;
+        if let Some((t, slot)) = frame.slots.get(&m) {
+            if *t != ty {
+                return Err(format!("{m:?} has two native types"));
+            }
+            return Ok((*t, *slot));
+        }
+        let size = 8 * (word_types(ty).len() as u32 + 1);
+        let slot = self.b.create_sized_stack_slot(StackSlotData::new(
+            StackSlotKind::ExplicitSlot,
+            size,
+            3,
+        ));
+        frame.slots.insert(m, (ty, slot));
+        Ok((ty, slot))
+    }
+
+    /// A store read: computed once per call when the function keeps it (several
+    /// places make it: `memo::shared_reads`), else here.
+    fn read(&mut self, r: Read) -> Result<V, String> {
+        self.memoized(Memo::Read(r), |g| g.store_read(r))
+    }
+
+    /// Calls the helper behind a store read.
+    fn store_read(&mut self, r: Read) -> Result<V, String> {
+        match r {
+            Read::Agg {
+                func,
+                store,
+                window,
+                base,
+            } => self.aggregate(func, store, window, base),
+            Read::Since(store) => {
+                let s = self.i64c(store as i64);
+                let tag = self.call(H::Since, &[self.ctx, s])?;
+                Ok(self.read_out(Ty::Duration, tag))
+            }
+            Read::Matches { store, window } => {
+                let n = self.matches(store, window)?;
+                Ok(self.present(Ty::Int, vec![n]))
+            }
+            Read::Absent(store) => {
+                let within = self
+                    .plan
+                    .stores
+                    .get(store)
+                    .map_or(0, |s| helpers::absence_within(&s.kind));
+                let s = self.i64c(store as i64);
+                let w = self.i64c(within);
+                let r = self.call(H::Absent, &[self.ctx, s, w])?;
+                let x = self.b.ins().icmp_imm_s(IntCC::NotEqual, r, 0);
+                Ok(self.boolean(x))
+            }
+        }
     }
 
     fn window_args(&mut self, window: Option<i64>) -> (IrValue, IrValue) {

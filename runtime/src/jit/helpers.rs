@@ -194,11 +194,20 @@ fn scratch(c: &mut Ctx) -> Option<&mut Scratch> {
     unsafe { c.scratch.as_mut() }
 }
 
+#[cfg(test)]
+thread_local! {
+    /// Calls of `seg_count` on this thread, for the tests of what generated code
+    /// computes once per call.
+    pub static COUNT_CALLS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
 /// `count(E, W)`.
 ///
 /// # Safety
 /// `ctx` is the context generated code received.
 pub unsafe extern "C" fn seg_count(ctx: i64, store: i64, has_w: i64, w: i64) -> i64 {
+    #[cfg(test)]
+    COUNT_CALLS.with(|n| n.set(n.get() + 1));
     // SAFETY: forwarded contract.
     let Some((c, Some(state))) = (unsafe { cx(ctx) }) else {
         return 0;

@@ -7,7 +7,8 @@
 //! the consent-gated membership of every segment into a byte per segment, and one
 //! computing every trait into an `NVal` per trait. State updates, pruning, merging
 //! and deadlines stay in `state` (shared with the interpreter); store reads go
-//! through host helpers (`helpers`) that reuse the interpreter's code.
+//! through host helpers (`helpers`) that reuse the interpreter's code, each read
+//! that several places of the plan make alike once per call (`memo`).
 //!
 //! Every expression form of the language is compiled. A plan past one of the
 //! documented limits (`typing`: a filter reading more than `FILTER_FIELD_LIMIT`
@@ -25,6 +26,7 @@ mod aggregate;
 mod build;
 mod codegen;
 mod helpers;
+mod memo;
 mod typing;
 
 use std::cell::RefCell;

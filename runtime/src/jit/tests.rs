@@ -378,3 +378,41 @@ fn segments_past_a_chunk_of_eight() {
         assert!(out.contains(&entered), "s{k}: {out}");
     }
 }
+
+/// A store read several segments make is computed once per call of the segments
+/// function, whichever path computes it first: here `count(viewed, 1h)` is not
+/// reached in `a` (its `and` stops first), then computed by `b` and reused by `c`.
+#[test]
+fn a_read_several_segments_share_is_made_once_per_evaluation() {
+    let src = r#"
+        event viewed { n: int }
+        segment a = count(viewed, 2h) >= 9 and count(viewed, 1h) >= 1
+        segment b = count(viewed, 1h) >= 2
+        segment c = count(viewed, 1h) >= 1 and count(viewed, 2h) >= 1
+    "#;
+    let plan = compile(src);
+    let jit = JitEngine::new(&plan).unwrap();
+    let interp = Interpreter::new(&plan);
+    let lines = [0, 50, 80].map(|m| track("u1", "viewed", m, r#"{"n":1}"#));
+    let mut exec = Executor::new(&plan, &jit, 0);
+    let mut sink = MemorySink::default();
+    for (i, l) in lines.iter().enumerate() {
+        exec.push_line(i as u64 + 1, l, &mut sink);
+    }
+    exec.finish(None, &mut sink);
+    let (_, state) = exec.profile_of("user_id", "u1").unwrap();
+    let t = 1_767_261_600_000i64 + 90 * 60_000;
+    let calls = |want: &[bool]| {
+        let mut got = vec![false; 3];
+        let before = super::helpers::COUNT_CALLS.with(|n| n.get());
+        jit.segments_where(state, t, want, &mut got);
+        let made = super::helpers::COUNT_CALLS.with(|n| n.get()) - before;
+        (got, made)
+    };
+    let mut expected = Vec::new();
+    interp.segments(state, t, &mut expected);
+    assert_eq!(expected, [false, true, true]);
+    assert_eq!(calls(&[true; 3]), (expected.clone(), 2));
+    assert_eq!(calls(&[false, false, true]), (vec![false, false, true], 2));
+    assert_eq!(calls(&[false, true, false]), (vec![false, true, false], 1));
+}
