@@ -39,8 +39,10 @@ pub struct Resolution {
 struct Profile {
     /// `TYPE:VALUE` of the strongest identifier at creation; kept after merges.
     id: Rc<str>,
-    /// Per identifier type, values in attach order.
-    values: Vec<Vec<Rc<str>>>,
+    /// (identifier type, value) in attach order: one list for all types, since
+    /// most profiles hold one or two values (a list per type would cost an
+    /// allocation per type besides the values').
+    values: Vec<(u32, Rc<str>)>,
 }
 
 #[derive(Debug)]
@@ -79,9 +81,9 @@ impl IdentityGraph {
     }
 
     fn count(&self, k: u32, ty: usize) -> usize {
-        self.profile(k)
-            .and_then(|p| p.values.get(ty))
-            .map_or(0, Vec::len)
+        self.profile(k).map_or(0, |p| {
+            p.values.iter().filter(|(t, _)| *t as usize == ty).count()
+        })
     }
 
     fn limit(&self, ty: usize) -> usize {
@@ -160,7 +162,7 @@ impl IdentityGraph {
         let key = u32::try_from(self.profiles.len()).unwrap_or(u32::MAX);
         self.profiles.push(Some(Profile {
             id,
-            values: vec![Vec::new(); self.types.len()],
+            values: Vec::new(),
         }));
         self.live += 1;
         key
@@ -171,14 +173,15 @@ impl IdentityGraph {
             .profiles
             .get_mut(k as usize)
             .and_then(Option::as_mut)
-            .and_then(|p| p.values.get_mut(ty));
-        if let (Some(list), Some(owners)) = (list, self.owners.get_mut(ty)) {
+            .map(|p| &mut p.values);
+        let tag = u32::try_from(ty).ok();
+        if let (Some(list), Some(owners), Some(tag)) = (list, self.owners.get_mut(ty), tag) {
             owners.insert(Rc::clone(&v), k);
-            // Most profiles keep one value of a type: room for exactly one first.
+            // Most profiles keep one value: room for exactly one first.
             if list.capacity() == 0 {
                 list.reserve_exact(1);
             }
-            list.push(v);
+            list.push((tag, v));
         }
     }
 
@@ -196,10 +199,9 @@ impl IdentityGraph {
             return;
         };
         self.live -= 1;
-        for (ty, values) in absorbed.values.into_iter().enumerate() {
-            for v in values {
-                self.attach(primary, ty, v);
-            }
+        // Each type's values keep their order, after the primary's own.
+        for (ty, v) in absorbed.values {
+            self.attach(primary, ty as usize, v);
         }
     }
 
@@ -210,11 +212,9 @@ impl IdentityGraph {
         let k = ids.iter().find_map(|(ty, v)| self.owner(*ty, v))?;
         let p = self.profiles.get_mut(k as usize).and_then(Option::take)?;
         self.live -= 1;
-        for (ty, values) in p.values.into_iter().enumerate() {
-            if let Some(owners) = self.owners.get_mut(ty) {
-                for v in values {
-                    owners.remove(&v);
-                }
+        for (ty, v) in p.values {
+            if let Some(owners) = self.owners.get_mut(ty as usize) {
+                owners.remove(&v);
             }
         }
         Some(ProfileKey(k))
@@ -242,11 +242,14 @@ impl IdentityGraph {
         let Some(p) = self.profile(k.0) else {
             return Vec::new();
         };
-        self.types
-            .iter()
-            .zip(&p.values)
+        let of_type = |ty: usize| -> Vec<String> {
+            let mine = p.values.iter().filter(|(t, _)| *t as usize == ty);
+            mine.map(|(_, v)| v.to_string()).collect()
+        };
+        let types = self.types.iter().enumerate();
+        types
+            .map(|(ty, t)| (t.name.clone(), of_type(ty)))
             .filter(|(_, v)| !v.is_empty())
-            .map(|(t, v)| (t.name.clone(), v.iter().map(|v| v.to_string()).collect()))
             .collect()
     }
 
