@@ -23,7 +23,7 @@ use crate::exec::identity::ProfileKey;
 use crate::state::ProfileState;
 
 use super::readers::mark;
-use super::{slot_in, Cause, Change, Executor, Sink, Slot};
+use super::{slot_in, Cause, Change, Executor, Mask, Sink, Slot};
 
 /// What one instant produced, before ordering, and the buffers the instant works
 /// in. Kept by the executor between instants so that their capacity is reused.
@@ -150,7 +150,7 @@ impl Executor<'_> {
             *slot = Some(Box::new(Slot {
                 id,
                 state: ProfileState::new(self.plan),
-                member: vec![false; self.plan.segments.len()],
+                member: Mask::from_elem(false, self.plan.segments.len()),
                 generation: 0,
                 scheduled: None,
                 touched_at: i64::MIN,
@@ -241,7 +241,8 @@ impl Executor<'_> {
         }
         slot.state.prune(plan, t);
         if slot.want.contains(&true) {
-            out.now.clone_from(&slot.member);
+            out.now.clear();
+            out.now.extend_from_slice(&slot.member);
             eval.segments_where(&slot.state, t, &slot.want, &mut out.now);
             for (i, (was, is)) in slot.member.iter().zip(&out.now).enumerate() {
                 if was != is {
@@ -249,7 +250,7 @@ impl Executor<'_> {
                         .push(change(plan, &slot.id, i, *is, t, slot.cause));
                 }
             }
-            std::mem::swap(&mut slot.member, &mut out.now);
+            slot.member.copy_from_slice(&out.now);
             slot.want.fill(false);
         }
         slot.evaluated_at = Some(t);

@@ -64,12 +64,16 @@ pub struct Stats {
     pub forgotten: u64,
 }
 
+/// A byte per segment. Inline up to sixteen segments, so that a profile of a
+/// small project costs no allocation for its masks.
+pub(crate) type Mask = smallvec::SmallVec<[bool; 16]>;
+
 /// One live profile.
 pub(crate) struct Slot {
     pub id: std::rc::Rc<str>,
     pub state: ProfileState,
     /// Gated membership as last evaluated: membership just before the current instant.
-    pub member: Vec<bool>,
+    pub member: Mask,
     /// Invalidates older timer entries.
     pub generation: u64,
     /// The deadline of the profile's live timer entry.
@@ -78,7 +82,7 @@ pub(crate) struct Slot {
     pub touched_at: i64,
     pub cause: Cause,
     /// Segments that can see what changed since the last evaluation.
-    pub want: Vec<bool>,
+    pub want: Mask,
     /// The last instant the profile was evaluated at (None: never).
     pub evaluated_at: Option<i64>,
     /// The profile's timer fired at the instant being processed.
@@ -93,7 +97,7 @@ pub struct Executor<'p> {
     /// Membership of a profile with no state at all (no stores, attributes or
     /// consent decisions), which no instant changes: what a new profile holds
     /// before its first message is applied.
-    pub(crate) held_when_empty: Vec<bool>,
+    pub(crate) held_when_empty: Mask,
     /// Each segment's position in name order: changes are sorted by name (§10)
     /// without comparing the names.
     pub(crate) name_rank: Vec<u32>,
@@ -127,7 +131,7 @@ impl<'p> Executor<'p> {
             held_when_empty: {
                 let mut held = Vec::new();
                 eval.segments(&ProfileState::new(plan), 0, &mut held);
-                held
+                Mask::from_vec(held)
             },
             name_rank: name_ranks(plan),
             dedup: Dedup::default(),
