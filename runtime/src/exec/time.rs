@@ -6,6 +6,7 @@
 //! Calendar arithmetic is chrono's; nothing here hand-rolls dates. This module does
 //! not know about watermarks or windows.
 
+use std::cell::Cell;
 use std::fmt;
 use std::io;
 
@@ -29,9 +30,24 @@ pub fn format_ts(ms: i64) -> String {
     out
 }
 
-/// Writes [`format_ts`]'s text without allocating.
+/// Writes [`format_ts`]'s text without allocating. The text of the last
+/// instant written on this thread is kept: the changes of one instant, often
+/// many, share their `at`.
 pub fn write_ts(w: &mut impl io::Write, ms: i64) -> io::Result<()> {
-    match common_form(ms) {
+    thread_local! {
+        static LAST: Cell<Option<(i64, [u8; 24])>> = const { Cell::new(None) };
+    }
+    let text = match LAST.get() {
+        Some((last, text)) if last == ms => Some(text),
+        _ => {
+            let text = common_form(ms);
+            if let Some(t) = text {
+                LAST.set(Some((ms, t)));
+            }
+            text
+        }
+    };
+    match text {
         Some(text) => w.write_all(&text),
         None => write!(w, "{}", Rfc3339Ms(ms)),
     }
@@ -170,6 +186,18 @@ mod tests {
         let mut buf = Vec::new();
         write_ts(&mut buf, 1_767_261_600_000).unwrap();
         assert_eq!(buf, b"2026-01-01T10:00:00.000Z");
+    }
+
+    #[test]
+    fn repeated_and_alternating_instants_write_their_own_text() {
+        let mut buf = Vec::new();
+        let instants = [5, 5, 7, 5, 253_402_300_800_000, 253_402_300_800_000, 5, -1];
+        for ms in instants {
+            write_ts(&mut buf, ms).unwrap();
+            buf.push(b' ');
+        }
+        let want: Vec<String> = instants.iter().map(|ms| format_ts(*ms) + " ").collect();
+        assert_eq!(String::from_utf8(buf).unwrap(), want.concat());
     }
 
     #[test]
