@@ -12,8 +12,16 @@ use serde::Serialize;
 
 use super::time::write_ts;
 
-/// A JSON string literal (escaped as serde_json does).
+/// A JSON string literal (escaped as serde_json does). Profile ids and segment
+/// names rarely need escapes: a string without quotes, backslashes and control
+/// characters is copied as it is, which is what serde_json writes for it.
 fn string(buf: &mut Vec<u8>, s: &str) {
+    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        buf.push(b'"');
+        buf.extend_from_slice(s.as_bytes());
+        buf.push(b'"');
+        return;
+    }
     // Writing into a Vec cannot fail, and a &str always serialises.
     let _ = serde_json::to_writer(&mut *buf, s);
 }
@@ -156,6 +164,40 @@ mod tests {
              {\"line\":2,\"reason\":\"invalid_json\",\"detail\":\"eof\",\"raw\":\"{\\\"a\\\":é\\t\\u0001\"}\n\
              {\"erased\":\"user_id:u1\",\"at\":\"2026-01-01T10:00:00.000Z\"}\n"
         );
+    }
+
+    #[test]
+    fn strings_are_written_as_serde_json_writes_them() {
+        let cases = [
+            "",
+            "user_id:u1",
+            "é ü 日本",
+            "a\"b",
+            "back\\slash",
+            "tab\t",
+            "\u{1}",
+            "\u{1f}",
+            " ",
+            "\u{7f}",
+            "\u{80}",
+            "line\nbreak",
+            "\u{2028}",
+            "🎉",
+        ];
+        for s in cases {
+            let mut b = Vec::new();
+            string(&mut b, s);
+            assert_eq!(b, serde_json::to_vec(s).unwrap(), "{s:?}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_string_is_written_as_serde_json_writes_it(s in proptest::prelude::any::<String>()) {
+            let mut b = Vec::new();
+            string(&mut b, &s);
+            proptest::prop_assert_eq!(b, serde_json::to_vec(&s).unwrap());
+        }
     }
 
     #[test]
