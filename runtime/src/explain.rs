@@ -98,31 +98,33 @@ fn tree(
 }
 
 fn describe_store(plan: &Plan, state: &ProfileState, s: usize, t: i64, out: &mut String) {
-    let kind = match plan.stores.get(s).map(|x| &x.kind) {
-        Some(StoreKind::Log { .. }) => "events",
-        Some(StoreKind::Seq { .. }) => "sequence matches",
-        Some(StoreKind::Absence { .. }) => "latest A and B",
-        None => return,
+    let Some(store) = plan.stores.get(s) else {
+        return;
     };
-    let times: Vec<String> = match state.stores.get(s) {
-        Some(StoreState::Log(es)) => es
+    let kind = match store.kind {
+        StoreKind::Log { .. } => "events",
+        StoreKind::Seq { .. } => "sequence matches",
+        StoreKind::Absence { .. } => "latest A and B",
+    };
+    let empty = StoreState::empty(store);
+    let times: Vec<String> = match state.store(s).unwrap_or(&empty) {
+        StoreState::Log(es) => es
             .iter()
             .filter(|e| visible(e, t, None))
             .map(|e| format!("{} {}", format_ts(e.ts), show(&e.value)))
             .collect(),
-        Some(StoreState::Seq(q)) => q
+        StoreState::Seq(q) => q
             .iter()
             .flat_map(|q| &q.matches)
             .map(|m| format_ts(m.ts))
             .collect(),
-        Some(StoreState::Absence(q)) => {
+        StoreState::Absence(q) => {
             let AbsenceState { a, b } = q.as_deref().copied().unwrap_or_default();
             vec![
                 format!("A: {}", a.map_or("none".into(), |m| format_ts(m.ts))),
                 format!("B: {}", b.map_or("none".into(), |m| format_ts(m.ts))),
             ]
         }
-        None => Vec::new(),
     };
     let _ = writeln!(
         out,

@@ -1,6 +1,7 @@
-//! Per-profile evaluation state laid out by the plan: one `StoreState` per plan
-//! store, the profile attributes and the consent decisions, each stamped with the
-//! (event time, input sequence) that set it. Updating stores on an event, pruning
+//! Per-profile evaluation state laid out by the plan: a `StoreState` for each plan
+//! store that holds something (listed by store index; an unlisted store is
+//! empty), the profile attributes and the consent decisions, each stamped with
+//! the (event time, input sequence) that set it. Updating stores on an event, pruning
 //! what no reader can see any more, merging two profiles (§8) and computing the next
 //! instant at which time alone can change a value all live here, shared by both
 //! engines. Expression evaluation does not: see `interp` and `jit`.
@@ -32,9 +33,8 @@ pub struct Mark {
 }
 
 /// A store's content. Sequence and absence contents are boxed, and allocated on
-/// their first write (None: nothing recorded yet), so that every store takes 32
-/// bytes in a profile and an untouched one no allocation; logs, by far the most
-/// common, are inline.
+/// their first write (None: nothing recorded yet), so that every listed store
+/// takes 32 bytes in a profile; logs, by far the most common, are inline.
 #[derive(Clone, Debug, PartialEq)]
 pub enum StoreState {
     Log(VecDeque<Entry>),
@@ -80,9 +80,13 @@ impl AbsenceState {
 }
 
 /// Everything the engines know about one profile.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ProfileState {
-    pub stores: Vec<StoreState>,
+    /// The stores holding something, as (plan store index, content), by index:
+    /// a store not listed is empty. Most profiles touch a few of a plan's
+    /// stores, so a profile costs what it holds, and pruning and deadlines
+    /// visit only those.
+    pub stores: Vec<(usize, StoreState)>,
     /// Latest value of each profile attribute (`Value::None` once set to null),
     /// by attribute index. Grown on the first write: an attribute past the end
     /// was never set (most profiles never receive one).
@@ -168,22 +172,38 @@ fn alive(expire: i64, t: i64) -> bool {
     expire > t
 }
 
-impl ProfileState {
-    pub fn new(plan: &Plan) -> ProfileState {
-        let stores = plan
-            .stores
-            .iter()
-            .map(|s| match s.kind {
-                StoreKind::Log { .. } => StoreState::Log(VecDeque::new()),
-                StoreKind::Seq { .. } => StoreState::Seq(None),
-                StoreKind::Absence { .. } => StoreState::Absence(None),
-            })
-            .collect();
-        ProfileState {
-            stores,
-            attrs: Vec::new(),
-            consent: Vec::new(),
+impl StoreState {
+    /// The content of a store of `store`'s kind that holds nothing.
+    pub fn empty(store: &Store) -> StoreState {
+        match store.kind {
+            StoreKind::Log { .. } => StoreState::Log(VecDeque::new()),
+            StoreKind::Seq { .. } => StoreState::Seq(None),
+            StoreKind::Absence { .. } => StoreState::Absence(None),
         }
+    }
+
+    /// Holds nothing any reader or deadline could see (as [`StoreState::empty`]).
+    fn is_empty(&self) -> bool {
+        match self {
+            StoreState::Log(entries) => entries.is_empty(),
+            StoreState::Seq(q) => q
+                .as_ref()
+                .is_none_or(|q| q.a.is_empty() && q.matches.is_empty()),
+            StoreState::Absence(q) => q.as_ref().is_none_or(|q| q.a.is_none() && q.b.is_none()),
+        }
+    }
+}
+
+impl ProfileState {
+    /// A profile with nothing recorded (stores are listed on their first write).
+    pub fn new(_plan: &Plan) -> ProfileState {
+        ProfileState::default()
+    }
+
+    /// The content of store `store` (None: it holds nothing).
+    pub fn store(&self, store: usize) -> Option<&StoreState> {
+        let at = self.stores.binary_search_by_key(&store, |(i, _)| *i).ok()?;
+        self.stores.get(at).map(|(_, st)| st)
     }
 
     /// Applies one track event (already known to be in time order for this profile).
@@ -199,24 +219,43 @@ impl ProfileState {
             return;
         };
         for &s in stores {
-            let (Some(store), Some(state)) = (plan.stores.get(s), self.stores.get_mut(s)) else {
+            let Some(store) = plan.stores.get(s) else {
                 continue;
             };
-            update_store(s, store, state, f, event, fields, stamp);
+            let at = match self.stores.binary_search_by_key(&s, |(i, _)| *i) {
+                Ok(at) => at,
+                Err(at) => {
+                    if self.stores.len() == self.stores.capacity() {
+                        self.stores.reserve_exact(self.stores.len().max(1));
+                    }
+                    self.stores.insert(at, (s, StoreState::empty(store)));
+                    at
+                }
+            };
+            if let Some((_, state)) = self.stores.get_mut(at) {
+                update_store(s, store, state, f, event, fields, stamp);
+                // An event the store did not record leaves it unlisted.
+                if state.is_empty() {
+                    self.stores.remove(at);
+                }
+            }
         }
     }
 
-    /// The entries of log store `store` (None when it is not a log).
+    /// The entries of log store `store` (no entries when it holds nothing; None
+    /// when it is another kind of store).
     pub fn log(&self, store: usize) -> Option<&VecDeque<Entry>> {
-        match self.stores.get(store) {
+        static NO_ENTRIES: VecDeque<Entry> = VecDeque::new();
+        match self.store(store) {
             Some(StoreState::Log(entries)) => Some(entries),
-            _ => None,
+            Some(_) => None,
+            None => Some(&NO_ENTRIES),
         }
     }
 
     /// The content of sequence store `store` (None when nothing was recorded).
     pub fn seq(&self, store: usize) -> Option<&SeqState> {
-        match self.stores.get(store) {
+        match self.store(store) {
             Some(StoreState::Seq(q)) => q.as_deref(),
             _ => None,
         }
@@ -224,7 +263,7 @@ impl ProfileState {
 
     /// The content of absence store `store` (None when nothing was recorded).
     pub fn absence(&self, store: usize) -> Option<&AbsenceState> {
-        match self.stores.get(store) {
+        match self.store(store) {
             Some(StoreState::Absence(q)) => q.as_deref(),
             _ => None,
         }
@@ -250,16 +289,27 @@ impl ProfileState {
 
     /// Drops what no reader can see at or after `t`.
     pub fn prune(&mut self, plan: &Plan, t: i64) {
-        for (store, state) in plan.stores.iter().zip(self.stores.iter_mut()) {
-            prune_store(store, state, t);
+        for (s, state) in &mut self.stores {
+            if let Some(store) = plan.stores.get(*s) {
+                prune_store(store, state, t);
+            }
         }
+        self.stores.retain(|(_, state)| !state.is_empty());
     }
 
     /// Merges `other` into `self` (§8): events united in (time, input) order,
     /// recorded matches united, attributes and consent by latest stamp.
     pub fn merge(&mut self, other: ProfileState) {
-        for (mine, theirs) in self.stores.iter_mut().zip(other.stores) {
-            merge_store(mine, theirs);
+        for (s, theirs) in other.stores {
+            match self.stores.binary_search_by_key(&s, |(i, _)| *i) {
+                Ok(at) => {
+                    if let Some((_, mine)) = self.stores.get_mut(at) {
+                        merge_store(mine, theirs);
+                    }
+                }
+                // Merging into an empty store gives the other's content.
+                Err(at) => self.stores.insert(at, (s, theirs)),
+            }
         }
         for (i, slot) in other.attrs.into_iter().enumerate() {
             if let Some((v, s)) = slot {
@@ -283,8 +333,10 @@ impl ProfileState {
                 best = Some(d);
             }
         };
-        for (store, state) in plan.stores.iter().zip(&self.stores) {
-            store_deadlines(store, state, t, &mut offer);
+        for (s, state) in &self.stores {
+            if let Some(store) = plan.stores.get(*s) {
+                store_deadlines(store, state, t, &mut offer);
+            }
         }
         best
     }
@@ -294,13 +346,16 @@ impl ProfileState {
     /// content time alone may have changed since `after`. Call it before pruning
     /// at `until`.
     pub fn stores_due(&self, plan: &Plan, after: i64, until: i64, mut due: impl FnMut(usize)) {
-        for (s, (store, state)) in plan.stores.iter().zip(&self.stores).enumerate() {
+        for (s, state) in &self.stores {
+            let Some(store) = plan.stores.get(*s) else {
+                continue;
+            };
             let mut hit = false;
             store_deadlines(store, state, after, &mut |d| {
                 hit |= d > after && d <= until;
             });
             if hit {
-                due(s);
+                due(*s);
             }
         }
     }
@@ -716,6 +771,45 @@ mod tests {
     }
 
     #[test]
+    fn a_profile_lists_only_the_stores_holding_something() {
+        let plan = crate::testing::plan_of(
+            "purpose p { basis legitimate_interest }\n\
+             event a = \"A\" for p { x: int }\nevent b = \"B\" for p {}\n\
+             segment s1 for p = count(a[x > 1], 1h) >= 1\n\
+             segment s2 for p = count(b, 1h) >= 1\n\
+             segment s3 for p = count(a, 2h) >= 1\n",
+        );
+        let interp = crate::interp::Interpreter::new(&plan);
+        let event = |name: &str| plan.schema.events.iter().position(|e| e.name == name);
+        let (Some(a), Some(b)) = (event("a"), event("b")) else {
+            panic!("events a and b")
+        };
+        let listed = |st: &ProfileState| st.stores.iter().map(|(i, _)| *i).collect::<Vec<_>>();
+        let (filtered, plain_a) = (0, 2);
+        let mut one = ProfileState::new(&plan);
+        // The filter rejects x = 0: only the unfiltered store of `a` records it.
+        one.apply_event(&plan, &interp, a, &[Value::Int(0)], (0, 1));
+        assert_eq!(listed(&one), [plain_a]);
+        assert_eq!(one.log(filtered).map(VecDeque::len), Some(0));
+        one.apply_event(&plan, &interp, a, &[Value::Int(5)], (3_600_000, 2));
+        assert_eq!(listed(&one), [filtered, plain_a]);
+        // Just after 2h the filtered store's one entry has left its 1h window,
+        // which unlists the store; the 2h store keeps its second entry.
+        one.prune(&plan, 7_200_001);
+        assert_eq!(listed(&one), [plain_a]);
+        assert_eq!(one.log(plain_a).map(VecDeque::len), Some(1));
+        // Merging lists the other profile's store in index order.
+        let mut other = ProfileState::new(&plan);
+        other.apply_event(&plan, &interp, b, &[], (7_000_000, 3));
+        one.merge(other);
+        assert_eq!(listed(&one), [1, plain_a]);
+        assert_eq!(one.next_deadline(&plan, 7_200_001), Some(10_600_000));
+        one.prune(&plan, 10_800_001);
+        assert_eq!(listed(&one), [] as [usize; 0]);
+        assert_eq!(one.next_deadline(&plan, 10_800_001), None);
+    }
+
+    #[test]
     fn an_absence_holds_from_within_after_a_until_a_later_b() {
         let mark = |ts| Some(Mark { ts, expire: 100 });
         let q = AbsenceState {
@@ -754,10 +848,11 @@ mod tests {
             StoreState::Log(_) => false,
         };
         // A rejected A allocates nothing; a B is recorded by the absence store only.
-        let seqs: Vec<bool> = state.stores.iter().map(boxed).collect();
-        assert_eq!(seqs.iter().filter(|b| **b).count(), 1);
+        let seqs: Vec<bool> = state.stores.iter().map(|(_, s)| boxed(s)).collect();
+        assert_eq!(seqs, [true]);
         state.apply_event(&plan, &interp, e, &[Value::Int(2)], (3, 3));
-        assert!(state.stores.iter().all(boxed));
+        assert!(state.stores.iter().all(|(_, s)| boxed(s)));
+        assert_eq!(state.stores.len(), 2);
     }
 
     /// A log in event-time order (equal times included), some entries expired

@@ -15,7 +15,7 @@ use seg_compiler::ir::plan::StoreKind;
 use seg_compiler::syntax::ast::BinOp;
 
 use crate::ops;
-use crate::state::{self, ProfileState, StoreState};
+use crate::state::{self, ProfileState};
 use crate::value::Value;
 
 use super::abi::{decimal_of, marshal, Ctx, NVal, Scratch};
@@ -244,12 +244,8 @@ pub unsafe extern "C" fn seg_agg(
     ) else {
         return 0;
     };
-    let entries = match usize::try_from(store)
-        .ok()
-        .and_then(|s| state.stores.get(s))
-    {
-        Some(StoreState::Log(entries)) => entries,
-        _ => return put(c, Value::None, Ty::from_code(ty)),
+    let Some(entries) = usize::try_from(store).ok().and_then(|s| state.log(s)) else {
+        return put(c, Value::None, Ty::from_code(ty));
     };
     let t = c.t;
     let v = match scratch(c) {
