@@ -14,7 +14,8 @@ use std::collections::HashMap;
 
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::{
-    types, AbiParam, Block, BlockArg, FuncRef, InstBuilder, MemFlagsData, Type, Value as IrValue,
+    types, AbiParam, Block, BlockArg, FuncRef, InstBuilder, MemFlagsData, StackSlot, StackSlotData,
+    StackSlotKind, Type, Value as IrValue,
 };
 use cranelift_frontend::FunctionBuilder;
 use cranelift_jit::JITModule;
@@ -31,7 +32,6 @@ use super::memo::{Memo, Read};
 use super::typing::{self, Node, Scope, Ty};
 use crate::ops;
 use crate::value::Value;
-use cranelift_codegen::ir::{StackSlot, StackSlotData, StackSlotKind};
 
 /// String constants of the plan, in order of first use.
 #[derive(Default)]

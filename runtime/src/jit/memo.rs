@@ -78,21 +78,21 @@ impl Read {
 /// variables that keep it.
 pub fn shared_reads(plan: &Plan) -> Vec<Read> {
     let mut seen: HashMap<Read, usize> = HashMap::new();
+    // In order of second appearance, so that the generated code (and its CLIF
+    // text) is the same from run to run.
+    let mut shared = Vec::new();
     let exprs = plan.traits.iter().map(|t| &t.expr);
     for e in exprs.chain(plan.segments.iter().map(|s| &s.expr)) {
         e.visit(&mut |x| {
             if let Some(r) = Read::of(x) {
-                *seen.entry(r).or_default() += 1;
+                let n = seen.entry(r).or_default();
+                *n += 1;
+                if *n == 2 {
+                    shared.push(r);
+                }
             }
         });
     }
-    let mut shared: Vec<Read> = seen
-        .into_iter()
-        .filter(|(_, n)| *n > 1)
-        .map(|(r, _)| r)
-        .collect();
-    // A fixed order keeps the generated code (and its CLIF text) reproducible.
-    shared.sort_by_key(|r| format!("{r:?}"));
     shared
 }
 
