@@ -196,13 +196,18 @@ impl StoreState {
 
 impl ProfileState {
     /// A profile with nothing recorded (stores are listed on their first write).
-    pub fn new(_plan: &Plan) -> ProfileState {
+    pub fn new() -> ProfileState {
         ProfileState::default()
+    }
+
+    /// Where store `store` is listed (Ok), or would be (Err).
+    fn position(&self, store: usize) -> Result<usize, usize> {
+        self.stores.binary_search_by_key(&store, |(i, _)| *i)
     }
 
     /// The content of store `store` (None: it holds nothing).
     pub fn store(&self, store: usize) -> Option<&StoreState> {
-        let at = self.stores.binary_search_by_key(&store, |(i, _)| *i).ok()?;
+        let at = self.position(store).ok()?;
         self.stores.get(at).map(|(_, st)| st)
     }
 
@@ -222,21 +227,22 @@ impl ProfileState {
             let Some(store) = plan.stores.get(s) else {
                 continue;
             };
-            let at = match self.stores.binary_search_by_key(&s, |(i, _)| *i) {
-                Ok(at) => at,
-                Err(at) => {
-                    if self.stores.len() == self.stores.capacity() {
-                        self.stores.reserve_exact(self.stores.len().max(1));
+            match self.position(s) {
+                Ok(at) => {
+                    if let Some((_, state)) = self.stores.get_mut(at) {
+                        update_store(s, store, state, f, event, fields, stamp);
                     }
-                    self.stores.insert(at, (s, StoreState::empty(store)));
-                    at
                 }
-            };
-            if let Some((_, state)) = self.stores.get_mut(at) {
-                update_store(s, store, state, f, event, fields, stamp);
-                // An event the store did not record leaves it unlisted.
-                if state.is_empty() {
-                    self.stores.remove(at);
+                // An unlisted store is listed once it records something.
+                Err(at) => {
+                    let mut state = StoreState::empty(store);
+                    update_store(s, store, &mut state, f, event, fields, stamp);
+                    if !state.is_empty() {
+                        if self.stores.len() == self.stores.capacity() {
+                            self.stores.reserve_exact(self.stores.len().max(1));
+                        }
+                        self.stores.insert(at, (s, state));
+                    }
                 }
             }
         }
@@ -301,7 +307,7 @@ impl ProfileState {
     /// recorded matches united, attributes and consent by latest stamp.
     pub fn merge(&mut self, other: ProfileState) {
         for (s, theirs) in other.stores {
-            match self.stores.binary_search_by_key(&s, |(i, _)| *i) {
+            match self.position(s) {
                 Ok(at) => {
                     if let Some((_, mine)) = self.stores.get_mut(at) {
                         merge_store(mine, theirs);
@@ -756,11 +762,11 @@ mod tests {
              purpose q { basis consent category \"Q\" }\n\
              segment s for q = count(e) >= 1\n",
         );
-        let mut a = ProfileState::new(&plan);
+        let mut a = ProfileState::new();
         assert!(a.attrs.is_empty() && a.consent.is_empty());
         a.set_consent(0, true, (5, 1));
         assert_eq!(a.consent, [Some((true, (5, 1)))]);
-        let mut b = ProfileState::new(&plan);
+        let mut b = ProfileState::new();
         b.set_attr(1, Value::Str("FR".into()), (3, 2));
         b.set_consent(1, false, (4, 3));
         b.set_consent(0, false, (2, 4));
@@ -786,7 +792,7 @@ mod tests {
         };
         let listed = |st: &ProfileState| st.stores.iter().map(|(i, _)| *i).collect::<Vec<_>>();
         let (filtered, plain_a) = (0, 2);
-        let mut one = ProfileState::new(&plan);
+        let mut one = ProfileState::new();
         // The filter rejects x = 0: only the unfiltered store of `a` records it.
         one.apply_event(&plan, &interp, a, &[Value::Int(0)], (0, 1));
         assert_eq!(listed(&one), [plain_a]);
@@ -799,7 +805,7 @@ mod tests {
         assert_eq!(listed(&one), [plain_a]);
         assert_eq!(one.log(plain_a).map(VecDeque::len), Some(1));
         // Merging lists the other profile's store in index order.
-        let mut other = ProfileState::new(&plan);
+        let mut other = ProfileState::new();
         other.apply_event(&plan, &interp, b, &[], (7_000_000, 3));
         one.merge(other);
         assert_eq!(listed(&one), [1, plain_a]);
@@ -834,7 +840,7 @@ mod tests {
              segment n for p = e[x > 1] then not g within 1m\n",
         );
         let interp = crate::interp::Interpreter::new(&plan);
-        let mut state = ProfileState::new(&plan);
+        let mut state = ProfileState::new();
         let e = plan.schema.events.iter().position(|ev| ev.name == "e");
         let g = plan.schema.events.iter().position(|ev| ev.name == "g");
         let (Some(e), Some(g)) = (e, g) else {

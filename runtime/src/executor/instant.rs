@@ -149,7 +149,7 @@ impl Executor<'_> {
         if let Some(slot) = self.profiles.get_mut(idx) {
             *slot = Some(Box::new(Slot {
                 id,
-                state: ProfileState::new(self.plan),
+                state: ProfileState::new(),
                 member: Mask::from_elem(false, self.plan.segments.len()),
                 generation: 0,
                 scheduled: None,

@@ -130,7 +130,7 @@ impl<'p> Executor<'p> {
             readers: readers::Readers::new(plan),
             held_when_empty: {
                 let mut held = Vec::new();
-                eval.segments(&ProfileState::new(plan), 0, &mut held);
+                eval.segments(&ProfileState::new(), 0, &mut held);
                 Mask::from_vec(held)
             },
             name_rank: name_ranks(plan),
