@@ -290,11 +290,6 @@ fn emit(
 ) -> Result<Vec<Ty>, String> {
     let out = params.get(1).copied();
     match body {
-        Body::Filter(_) => {}
-        Body::Segments => g.keep(memo::kept(plan, true))?,
-        Body::Traits => g.keep(memo::kept(plan, false))?,
-    }
-    match body {
         Body::Filter(f) => {
             let v = g.expr(f, 0)?;
             let t = g.truthy(&v);
@@ -305,6 +300,7 @@ fn emit(
         Body::Segments => {
             let out = out.ok_or("no output parameter")?;
             let want = params.get(2).copied().ok_or("no mask parameter")?;
+            g.keep(memo::kept(plan, true))?;
             // Nodes are generated where first referenced; the order is not
             // needed, but computing it refuses a reference cycle, on which
             // that generation would not end.
@@ -339,6 +335,7 @@ fn emit(
         }
         Body::Traits => {
             let out = out.ok_or("no output parameter")?;
+            g.keep(memo::kept(plan, false))?;
             let order = typing::topo_order(plan, typing::plan_roots(plan, false))?;
             g.nodes(&order)?;
             let mut tys = Vec::with_capacity(plan.traits.len());
