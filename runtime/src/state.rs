@@ -762,6 +762,11 @@ mod tests {
              purpose q { basis consent category \"Q\" }\n\
              segment s for q = count(e) >= 1\n",
         );
+        // Attribute 1 is `country`, purposes 0 and 1 are `p` and `q`.
+        assert_eq!(
+            (plan.schema.attrs.len(), plan.schema.purposes.len()),
+            (2, 2)
+        );
         let mut a = ProfileState::new();
         assert!(a.attrs.is_empty() && a.consent.is_empty());
         a.set_consent(0, true, (5, 1));
