@@ -14,6 +14,8 @@ use std::io;
 use std::path::PathBuf;
 use std::time::Instant;
 
+use cpu_time::ThreadTime;
+
 use seg_compiler::ir::Plan;
 use seg_runtime::exec::decode;
 use seg_runtime::executor::{Change, Evaluator, Executor, Sink};
@@ -60,6 +62,11 @@ impl Mode {
 struct Pass {
     /// Until the last output, not counting freeing the state afterwards.
     seconds: f64,
+    /// CPU time of the thread that evaluates (for the floor: that decodes), and
+    /// of the thread that reads and decodes ahead of it (engine passes only);
+    /// None where the platform has no per-thread clock.
+    eval_cpu: Option<f64>,
+    read_cpu: Option<f64>,
     lines: u64,
     changes: u64,
     digest: u64,
@@ -105,8 +112,7 @@ pub fn run(a: Args) -> Outcome {
         Engine::Interp(_) => vec![Mode::Decode, Mode::Interp],
     };
     let interp = Engine::new(plan, EngineChoice::Interp);
-    let mut times: Vec<Vec<f64>> = vec![Vec::new(); modes.len()];
-    let mut results: Vec<Option<Pass>> = vec![None; modes.len()];
+    let mut passes: Vec<Vec<Pass>> = vec![Vec::new(); modes.len()];
     for round in 0..a.runs {
         // The engines swap places every round, so that neither always runs
         // after the other (a pass inherits the previous one's heap).
@@ -126,11 +132,10 @@ pub fn run(a: Args) -> Outcome {
             };
             let secs = pass.seconds;
             eprintln!("round {}: {:<20} {secs:.3} s", round + 1, mode.label());
-            times[i].push(secs);
-            results[i] = Some(pass);
+            passes[i].push(pass);
         }
     }
-    print_table(&modes, &times, &results);
+    print_table(&modes, &passes);
     if let Engine::Jit(j) = &jit {
         let recording =
             match core::Recording::take(plan, interp.evaluator(), &a.events, a.core_events) {
@@ -192,6 +197,12 @@ fn print_core(rec: &core::Recording, interp: &dyn Evaluator, jit: &dyn Evaluator
 
 fn one_pass(plan: &Plan, mode: Mode, engine: &Engine<'_>, path: &PathBuf) -> io::Result<Pass> {
     let started = Instant::now();
+    let cpu_started = ThreadTime::try_now().ok();
+    let cpu_now = || {
+        cpu_started
+            .and_then(|s| s.try_elapsed().ok())
+            .map(|d| d.as_secs_f64())
+    };
     let file = File::open(path)?;
     let mut tally = Tally::default();
     let mut pass = Pass::default();
@@ -210,10 +221,11 @@ fn one_pass(plan: &Plan, mode: Mode, engine: &Engine<'_>, path: &PathBuf) -> io:
         })?;
         pass.digest = decoded;
         pass.seconds = started.elapsed().as_secs_f64();
+        pass.eval_cpu = cpu_now();
         return Ok(pass);
     }
     let mut exec = Executor::new(plan, engine.evaluator(), 0);
-    decode_ahead::each_decoded(file, &plan.schema, |item| {
+    let read_cpu = decode_ahead::each_decoded(file, &plan.schema, |item| {
         pass.lines += 1;
         if let Item::Decoded(n, text, decoded, _) = item {
             exec.push_decoded(n, text, decoded, &mut tally);
@@ -221,6 +233,8 @@ fn one_pass(plan: &Plan, mode: Mode, engine: &Engine<'_>, path: &PathBuf) -> io:
     })?;
     exec.finish(None, &mut tally);
     pass.seconds = started.elapsed().as_secs_f64();
+    pass.eval_cpu = cpu_now();
+    pass.read_cpu = read_cpu.map(|d| d.as_secs_f64());
     pass.changes = tally.changes;
     pass.digest = tally.hasher.finish();
     Ok(pass)
@@ -229,53 +243,74 @@ fn one_pass(plan: &Plan, mode: Mode, engine: &Engine<'_>, path: &PathBuf) -> io:
 fn median(v: &[f64]) -> f64 {
     let mut s = v.to_vec();
     s.sort_by(f64::total_cmp);
-    s[s.len() / 2]
+    s.get(s.len() / 2).copied().unwrap_or(0.0)
 }
 
-fn print_table(modes: &[Mode], times: &[Vec<f64>], results: &[Option<Pass>]) {
-    let lines = results
-        .first()
-        .copied()
-        .flatten()
-        .unwrap_or_default()
-        .lines
-        .max(1) as f64;
-    let floor = median(&times[0]);
-    println!("| mode | median s | events/s | ns/event end to end | ns/event above the floor | × floor | changes |");
-    println!("|---|---|---|---|---|---|---|");
-    for (i, mode) in modes.iter().enumerate() {
-        let t = median(&times[i]);
-        let core = if *mode == Mode::Decode {
-            "—".to_string()
+/// The median of one figure over a mode's passes (None if any pass lacks it).
+fn median_of(passes: &[Pass], figure: impl Fn(&Pass) -> Option<f64>) -> Option<f64> {
+    let v: Option<Vec<f64>> = passes.iter().map(figure).collect();
+    v.filter(|v| !v.is_empty()).map(|v| median(&v))
+}
+
+/// Prints one row per mode: wall time end to end and above the floor, and the
+/// CPU time of each thread. The evaluating thread's CPU time bounds the end to
+/// end time from below however the two threads overlap.
+fn print_table(modes: &[Mode], passes: &[Vec<Pass>]) {
+    let first = passes.first().and_then(|p| p.first()).copied();
+    let lines = first.unwrap_or_default().lines.max(1) as f64;
+    let floor = median_of(passes.first().map_or(&[], Vec::as_slice), |p| {
+        Some(p.seconds)
+    })
+    .unwrap_or(0.0)
+    .max(1e-9);
+    let ns =
+        |secs: Option<f64>| secs.map_or("—".to_string(), |s| format!("{:.0}", s * 1e9 / lines));
+    println!(
+        "| mode | median s | events/s | ns/event end to end | ns/event above the floor | × floor \
+         | evaluating thread CPU, ns/event | its × floor | reading thread CPU, ns/event | changes |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|");
+    for (mode, runs) in modes.iter().zip(passes) {
+        let t = median_of(runs, |p| Some(p.seconds)).unwrap_or(0.0);
+        let eval_cpu = median_of(runs, |p| p.eval_cpu);
+        let floor_only = *mode == Mode::Decode;
+        let above = if floor_only {
+            None
         } else {
-            format!("{:.0}", (t - floor).max(0.0) * 1e9 / lines)
+            Some((t - floor).max(0.0))
         };
-        let changes = results[i]
-            .map(|p| p.changes.to_string())
-            .unwrap_or_default();
-        let changes = if *mode == Mode::Decode {
-            "—".into()
-        } else {
-            changes
+        let changes = match runs.last() {
+            Some(p) if !floor_only => p.changes.to_string(),
+            _ => "—".into(),
         };
         println!(
-            "| {} | {t:.3} | {:.0} | {:.0} | {core} | {:.2} | {changes} |",
+            "| {} | {t:.3} | {:.0} | {:.0} | {} | {:.2} | {} | {} | {} | {changes} |",
             mode.label(),
-            lines / t,
+            lines / t.max(1e-9),
             t * 1e9 / lines,
+            ns(above),
             t / floor,
+            ns(eval_cpu),
+            eval_cpu.map_or("—".to_string(), |c| format!("{:.2}", c / floor)),
+            ns(median_of(runs, |p| p.read_cpu)),
         );
     }
-    agreement(modes, times, results, floor, lines);
+    agreement(modes, passes, floor, lines);
 }
 
-fn agreement(modes: &[Mode], times: &[Vec<f64>], results: &[Option<Pass>], floor: f64, lines: f64) {
+fn agreement(modes: &[Mode], passes: &[Vec<Pass>], floor: f64, lines: f64) {
     let Some(j) = modes.iter().position(|m| *m == Mode::Jit) else {
         println!("\nJIT unavailable for this plan: only the interpreter was measured.");
         return;
     };
-    let same = results[1].map(|p| p.digest) == results[j].map(|p| p.digest);
-    let core = |i: usize| (median(&times[i]) - floor).max(1e-9) * 1e9 / lines;
+    let digest = |i: usize| passes.get(i).and_then(|p| p.last()).map(|p| p.digest);
+    let same = digest(1) == digest(j);
+    let core = |i: usize| {
+        let t = median_of(passes.get(i).map_or(&[], Vec::as_slice), |p| {
+            Some(p.seconds)
+        });
+        (t.unwrap_or(0.0) - floor).max(1e-9) * 1e9 / lines
+    };
     println!(
         "\nabove the floor, interpreter ÷ JIT: {:.2}×; outputs identical: {}",
         core(1) / core(j),
