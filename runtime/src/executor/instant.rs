@@ -256,7 +256,7 @@ impl Executor<'_> {
         slot.evaluated_at = Some(t);
         let next = slot.state.next_deadline(plan, t);
         if next != slot.scheduled {
-            slot.generation += 1;
+            slot.generation = slot.generation.wrapping_add(1);
             slot.scheduled = next;
             if let Some(d) = next {
                 self.timers.push(Reverse((d, key, slot.generation)));

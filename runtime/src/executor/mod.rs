@@ -13,7 +13,9 @@ mod readers;
 pub mod sink;
 
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, VecDeque};
+use std::collections::VecDeque;
+
+use dary_heap::QuaternaryHeap;
 
 use seg_compiler::ir::Plan;
 
@@ -64,6 +66,17 @@ pub struct Stats {
     pub forgotten: u64,
 }
 
+/// Pending deadlines as (deadline, profile key, generation), earliest first. An
+/// entry is live while its generation is its profile's: rescheduling a profile
+/// bumps the generation and leaves the old entry to be dropped when it surfaces.
+///
+/// A four-ary heap of 16-byte entries: a pop visits half the levels a binary
+/// heap's does, and with hundreds of thousands of pending deadlines most levels
+/// are cache misses. Generations wrap at 2^32; a stale entry that happened to
+/// match again after 2^32 reschedules would only fire an extra evaluation, which
+/// emits nothing that did not change (deadlines are conservative).
+pub(crate) type Timers = QuaternaryHeap<Reverse<(i64, u32, u32)>>;
+
 /// A byte per segment. Inline up to sixteen segments, so that a profile of a
 /// small project costs no allocation for its masks.
 pub(crate) type Mask = smallvec::SmallVec<[bool; 16]>;
@@ -74,8 +87,8 @@ pub(crate) struct Slot {
     pub state: ProfileState,
     /// Gated membership as last evaluated: membership just before the current instant.
     pub member: Mask,
-    /// Invalidates older timer entries.
-    pub generation: u64,
+    /// Invalidates older timer entries (wrapping: see [`Timers`]).
+    pub generation: u32,
     /// The deadline of the profile's live timer entry.
     pub scheduled: Option<i64>,
     /// The instant this profile was last queued for evaluation.
@@ -105,8 +118,7 @@ pub struct Executor<'p> {
     /// Accepted messages not yet applied, sorted by (event time, input line).
     /// Messages mostly arrive in time order, so most are appended at the back.
     buffer: VecDeque<(i64, u64, Message)>,
-    /// (deadline, profile key, generation)
-    pub(crate) timers: BinaryHeap<Reverse<(i64, u32, u64)>>,
+    pub(crate) timers: Timers,
     /// Live profiles by key; boxed, so that growing the table moves pointers,
     /// not profiles.
     pub(crate) profiles: Vec<Option<Box<Slot>>>,
@@ -136,7 +148,7 @@ impl<'p> Executor<'p> {
             name_rank: name_ranks(plan),
             dedup: Dedup::default(),
             buffer: VecDeque::new(),
-            timers: BinaryHeap::new(),
+            timers: Timers::new(),
             profiles: Vec::new(),
             max_delay,
             max_ts: None,
