@@ -7,11 +7,16 @@
 //! evaluation state, merge records and counters are the executor's, not this
 //! module's: it only reports what happened in a [`Resolution`].
 //!
-//! Each value's text is held once, shared by the owner table and the owning
-//! profile's value list; resolving a message looks each of its values up once.
+//! Values are `CompactString`s: one of up to 24 bytes (anonymous and user ids,
+//! in practice) sits inline in its owner-table entry and in the profile's value
+//! list, so a lookup compares it without following a pointer to another cache
+//! line, and storing it allocates nothing; a longer one (a SHA-256 hex digest)
+//! is held on the heap, once in each. Resolving a message looks each of its
+//! values up once.
 
 use std::rc::Rc;
 
+use compact_str::CompactString;
 use foldhash::{HashMap, HashMapExt};
 
 use seg_compiler::ir::schema::IdTypeSchema;
@@ -42,14 +47,14 @@ struct Profile {
     /// (identifier type, value) in attach order: one list for all types, since
     /// most profiles hold one or two values (a list per type would cost an
     /// allocation per type besides the values').
-    values: Vec<(u32, Rc<str>)>,
+    values: Vec<(u32, CompactString)>,
 }
 
 #[derive(Debug)]
 pub struct IdentityGraph {
     types: Vec<IdTypeSchema>,
     /// Per identifier type: value → owning profile.
-    owners: Vec<HashMap<Rc<str>, u32>>,
+    owners: Vec<HashMap<CompactString, u32>>,
     profiles: Vec<Option<Profile>>,
     live: usize,
     /// Per value of the message being resolved: its owner before resolution.
@@ -133,7 +138,7 @@ impl IdentityGraph {
                 res.skipped_identifiers += 1;
                 continue;
             }
-            self.attach(primary, *ty, Rc::from(v.as_str()));
+            self.attach(primary, *ty, CompactString::from(v.as_str()));
         }
         self.found = found;
         res
@@ -168,7 +173,7 @@ impl IdentityGraph {
         key
     }
 
-    fn attach(&mut self, k: u32, ty: usize, v: Rc<str>) {
+    fn attach(&mut self, k: u32, ty: usize, v: CompactString) {
         let list = self
             .profiles
             .get_mut(k as usize)
@@ -176,7 +181,7 @@ impl IdentityGraph {
             .map(|p| &mut p.values);
         let tag = u32::try_from(ty).ok();
         if let (Some(list), Some(owners), Some(tag)) = (list, self.owners.get_mut(ty), tag) {
-            owners.insert(Rc::clone(&v), k);
+            owners.insert(v.clone(), k);
             // Most profiles keep one value: room for exactly one first.
             if list.capacity() == 0 {
                 list.reserve_exact(1);
