@@ -10,9 +10,11 @@
 //!
 //! Every accepted id is kept for the whole run (a retry may arrive arbitrarily late
 //! in the input yet within 24 h in event time, and is then a duplicate, not late).
-//! Ids are stored back to back in one text arena; the table holds, per id, its
-//! hash, its place in the arena and its first event time, so recording an id
-//! allocates nothing of its own and growing the table never re-reads the ids.
+//! Ids are stored back to back in one text arena; the table holds, per id, 24
+//! bytes: its first event time, its place in the arena and half of its hash, so
+//! recording an id allocates nothing of its own and growing the table never
+//! re-reads the ids. (With every id kept, this table is most of a long run's
+//! memory.)
 
 use foldhash::fast::FixedState;
 use foldhash::HashMap;
@@ -24,12 +26,34 @@ pub const WINDOW_MS: i64 = 86_400_000;
 /// One accepted id.
 #[derive(Debug, Clone, Copy)]
 struct Seen {
-    hash: u64,
-    /// Byte range of the id in the arena.
-    start: usize,
-    len: usize,
     /// Event time of its first acceptance.
     first: i64,
+    /// Byte offset of the id in the arena.
+    start: u64,
+    /// Its length in bytes; [`LONG`] when that does not fit, the length then
+    /// being in `Dedup::long`.
+    len: u32,
+    /// The low half of the id's hash; the table's hash is [`spread`] from it.
+    hash: u32,
+}
+
+const LONG: u32 = u32::MAX;
+
+/// The table's 64-bit hash of an id whose low hash half is `h`: hashbrown takes
+/// a bucket from the low bits and a tag from the top seven, so the half is
+/// spread over all of them (an odd multiplier keeps the low bits distinct).
+fn spread(h: u32) -> u64 {
+    u64::from(h).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
+
+/// The text of a recorded id.
+fn stored<'t>(text: &'t str, long: &HashMap<u64, usize>, s: &Seen) -> Option<&'t str> {
+    let start = usize::try_from(s.start).ok()?;
+    let len = match s.len {
+        LONG => *long.get(&s.start)?,
+        l => usize::try_from(l).ok()?,
+    };
+    text.get(start..start.checked_add(len)?)
 }
 
 /// What the executor does with a message.
@@ -47,7 +71,9 @@ pub struct Dedup {
     text: String,
     table: HashTable<Seen>,
     /// Later acceptance times of ids accepted more than once, by arena start.
-    again: HashMap<usize, Vec<i64>>,
+    again: HashMap<u64, Vec<i64>>,
+    /// Lengths of ids of 4 GiB and more, by arena start.
+    long: HashMap<u64, usize>,
 }
 
 fn near(a: i64, b: i64) -> bool {
@@ -63,10 +89,11 @@ impl Dedup {
     /// the watermark (duplicate is decided first, §7), and records it when
     /// accepted.
     pub fn admit(&mut self, id: &str, ts: i64, late: bool) -> Verdict {
-        let hash = self.hasher.hash_one(id);
-        let text = &self.text;
-        let same = |s: &Seen| s.hash == hash && text.get(s.start..s.start + s.len) == Some(id);
-        match self.table.entry(hash, same, |s| s.hash) {
+        // The low half of the hash, by design.
+        let hash = self.hasher.hash_one(id) as u32;
+        let (text, long) = (&self.text, &self.long);
+        let same = |s: &Seen| s.hash == hash && stored(text, long, s) == Some(id);
+        match self.table.entry(spread(hash), same, |s| spread(s.hash)) {
             TableEntry::Occupied(found) => {
                 let seen = *found.get();
                 let again = self.again.get(&seen.start).map_or(&[][..], Vec::as_slice);
@@ -81,13 +108,17 @@ impl Dedup {
             }
             TableEntry::Vacant(_) if late => Verdict::Late,
             TableEntry::Vacant(slot) => {
-                let start = self.text.len();
+                let start = self.text.len() as u64;
+                let len = u32::try_from(id.len()).ok().filter(|l| *l != LONG);
                 slot.insert(Seen {
-                    hash,
-                    start,
-                    len: id.len(),
                     first: ts,
+                    start,
+                    len: len.unwrap_or(LONG),
+                    hash,
                 });
+                if len.is_none() {
+                    self.long.insert(start, id.len());
+                }
                 self.text.push_str(id);
                 Verdict::Accepted
             }
@@ -168,6 +199,24 @@ mod tests {
             assert_eq!(admit(&mut d, &format!("id-{i}"), i + 1), Duplicate);
         }
         assert_eq!(d.len(), 10_000);
+    }
+
+    #[test]
+    fn an_entry_takes_24_bytes_and_a_long_id_keeps_its_length_aside() {
+        assert_eq!(std::mem::size_of::<Seen>(), 24);
+        let text = "abcdef";
+        let mut long = HashMap::default();
+        long.insert(1, 4);
+        let at = |start, len| Seen {
+            first: 0,
+            start,
+            len,
+            hash: 0,
+        };
+        assert_eq!(stored(text, &long, &at(1, LONG)), Some("bcde"));
+        assert_eq!(stored(text, &long, &at(2, 3)), Some("cde"));
+        assert_eq!(stored(text, &long, &at(2, LONG)), None, "no length kept");
+        assert_eq!(stored(text, &long, &at(5, 3)), None, "past the arena");
     }
 
     #[test]
