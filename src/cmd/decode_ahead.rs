@@ -4,6 +4,10 @@
 //! nothing but its text and the schema, so the result is the same as decoding on
 //! the caller's thread; the two threads only overlap in time.
 //!
+//! Messages the caller is done with travel back with the emptied batch and are
+//! dropped here, so that their memory is freed by the thread that allocated it
+//! (a free from another thread costs the allocator more, on both threads).
+//!
 //! This module must not decide anything about messages (duplicates, lateness,
 //! identities are the executor's); it only moves lines and their decodings.
 
@@ -16,7 +20,7 @@ use std::time::Duration;
 use cpu_time::ThreadTime;
 
 use seg_compiler::ir::schema::Schema;
-use seg_runtime::exec::decode::{self, Decoded};
+use seg_runtime::exec::decode::{self, Decoded, Message};
 
 use super::lines::{self, Line};
 
@@ -43,11 +47,13 @@ struct Entry {
     bytes: usize,
 }
 
-/// Lines of the input, their texts back to back in one buffer.
+/// Lines of the input, their texts back to back in one buffer; on the way
+/// back, the messages the caller is done with.
 #[derive(Default)]
 struct Batch {
     text: String,
     entries: Vec<Entry>,
+    spent: Vec<Message>,
 }
 
 impl Batch {
@@ -64,13 +70,15 @@ impl Batch {
 }
 
 /// Calls `each` for every line of `input`, in input order, with its decoding
-/// against `schema`; reading and decoding run on a second thread. Returns the
+/// against `schema` and a list to put decoded messages in once the caller is
+/// done with them (any it likes, in any order: they are dropped on the reading
+/// thread); reading and decoding run on a second thread. Returns the
 /// CPU time that thread spent (None where the platform has no per-thread clock),
 /// for `seg bench` to set beside the caller's own.
 pub fn each_decoded(
     input: impl Read + Send,
     schema: &Schema,
-    mut each: impl FnMut(Item<'_>),
+    mut each: impl FnMut(Item<'_>, &mut Vec<Message>),
 ) -> io::Result<Option<Duration>> {
     let (full_tx, full_rx) = sync_channel::<Batch>(AHEAD);
     let (empty_tx, empty_rx) = sync_channel::<Batch>(AHEAD + 2);
@@ -82,14 +90,20 @@ pub fn each_decoded(
             read.map(|()| cpu)
         });
         for mut batch in full_rx.iter() {
-            for e in batch.entries.drain(..) {
-                let text = batch.text.get(e.text).unwrap_or_default();
-                each(match e.decoded {
-                    Some(d) => Item::Decoded(e.line, text, d, e.bytes),
-                    None => Item::NotUtf8(e.line, text, e.bytes),
-                });
+            let Batch {
+                text,
+                entries,
+                spent,
+            } = &mut batch;
+            for e in entries.drain(..) {
+                let line = text.get(e.text).unwrap_or_default();
+                let item = match e.decoded {
+                    Some(d) => Item::Decoded(e.line, line, d, e.bytes),
+                    None => Item::NotUtf8(e.line, line, e.bytes),
+                };
+                each(item, spent);
             }
-            batch.text.clear();
+            text.clear();
             // The reader may have finished; then the batch is simply dropped.
             let _ = empty_tx.try_send(batch);
         }
@@ -120,7 +134,8 @@ fn read_ahead(
             Line::NotUtf8(n, text, bytes) => batch.push(n, text, None, bytes),
         }
         if pause || batch.entries.len() >= BATCH_LINES {
-            let next = empty.try_recv().unwrap_or_default();
+            let mut next = empty.try_recv().unwrap_or_default();
+            next.spent.clear();
             stopped = full.send(std::mem::replace(&mut batch, next)).is_err();
         }
     });
@@ -145,7 +160,7 @@ mod tests {
 
     fn lines_of(input: &[u8], schema: &Schema) -> Vec<(u64, String, Option<Decoded>)> {
         let mut got = Vec::new();
-        each_decoded(input, schema, |item| match item {
+        each_decoded(input, schema, |item, _| match item {
             Item::Decoded(n, t, d, _) => got.push((n, t.to_string(), Some(d))),
             Item::NotUtf8(n, t, _) => got.push((n, t.to_string(), None)),
         })
@@ -227,7 +242,7 @@ mod tests {
             started: false,
         };
         let mut got = Vec::new();
-        each_decoded(input, &schema(), |item| {
+        each_decoded(input, &schema(), |item, _| {
             if let Item::Decoded(n, _, _, _) = item {
                 got.push(n);
                 let _ = tx.send(());
@@ -257,7 +272,7 @@ mod tests {
     #[test]
     fn lines_read_before_an_error_arrive_before_the_error() {
         let mut got = Vec::new();
-        let res = each_decoded(Failing(0), &schema(), |item| {
+        let res = each_decoded(Failing(0), &schema(), |item, _| {
             if let Item::Decoded(n, _, _, _) = item {
                 got.push(n);
             }

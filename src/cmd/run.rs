@@ -234,10 +234,12 @@ fn feed(
 ) -> io::Result<()> {
     let bar = progress(size);
     let plan = exec.plan();
-    decode_ahead::each_decoded(input, &plan.schema, |item| {
+    exec.keep_spent();
+    decode_ahead::each_decoded(input, &plan.schema, |item, spent| {
         let read = match item {
             Item::Decoded(n, text, decoded, read) => {
                 exec.push_decoded(n, text, decoded, outputs);
+                exec.take_spent(spent);
                 read
             }
             Item::NotUtf8(n, text, read) => {

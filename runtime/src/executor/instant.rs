@@ -43,8 +43,11 @@ impl Executor<'_> {
         let mut out = std::mem::take(&mut self.out);
         let mut messages = std::mem::take(&mut out.messages);
         self.take_messages_at(t, &mut messages);
-        for (line, m) in messages.drain(..) {
-            self.apply_message(t, line, m, &mut out, sink);
+        for (line, m) in &messages {
+            self.apply_message(t, *line, m, &mut out, sink);
+        }
+        for (_, m) in messages.drain(..) {
+            self.done_with(m);
         }
         out.messages = messages;
         self.fire_timers(t, &mut out);
@@ -115,9 +118,16 @@ impl Executor<'_> {
         }
     }
 
-    fn apply_message(&mut self, t: i64, line: u64, m: Message, out: &mut Out, sink: &mut dyn Sink) {
+    fn apply_message(
+        &mut self,
+        t: i64,
+        line: u64,
+        m: &Message,
+        out: &mut Out,
+        sink: &mut dyn Sink,
+    ) {
         if let Body::Forget = m.body {
-            self.forget(t, &m, out, sink);
+            self.forget(t, m, out, sink);
             return;
         }
         let res = self.graph.resolve(&m.ids);
@@ -131,7 +141,7 @@ impl Executor<'_> {
             self.absorb(q.0, primary, t, out);
         }
         let stamp = (t, line);
-        let applied = self.apply_body(primary, &m, stamp);
+        let applied = self.apply_body(primary, m, stamp);
         let cause = if res.merged.is_empty() {
             applied
         } else {

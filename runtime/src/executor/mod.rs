@@ -131,6 +131,9 @@ pub struct Executor<'p> {
     pub stats: Stats,
     /// Buffers reused from instant to instant.
     out: instant::Out,
+    /// Messages applied or set aside, kept for the caller ([`Executor::keep_spent`]);
+    /// None: each is dropped at once.
+    spent: Option<Vec<Message>>,
 }
 
 impl<'p> Executor<'p> {
@@ -156,6 +159,29 @@ impl<'p> Executor<'p> {
             clock: None,
             stats: Stats::default(),
             out: instant::Out::default(),
+            spent: None,
+        }
+    }
+
+    /// From now on, keeps every message once it has been applied or set aside
+    /// (duplicate, late) instead of dropping it, until [`Executor::take_spent`].
+    /// A caller that decodes on another thread hands them back there, so that
+    /// their memory is freed by the thread that allocated it.
+    pub fn keep_spent(&mut self) {
+        self.spent.get_or_insert_with(Vec::new);
+    }
+
+    /// Moves the messages kept since the last call into `into`.
+    pub fn take_spent(&mut self, into: &mut Vec<Message>) {
+        if let Some(spent) = &mut self.spent {
+            into.append(spent);
+        }
+    }
+
+    /// The executor is done with `m`: kept for the caller, or dropped.
+    pub(crate) fn done_with(&mut self, m: Message) {
+        if let Some(spent) = &mut self.spent {
+            spent.push(m);
         }
     }
 
@@ -200,6 +226,7 @@ impl<'p> Executor<'p> {
             .is_some_and(|id| self.dedup.admit(id, m.ts, late.is_some()) == Verdict::Duplicate);
         if duplicate {
             self.stats.duplicates += 1;
+            self.done_with(m);
             return;
         }
         if let Some(w) = late {
@@ -210,6 +237,7 @@ impl<'p> Executor<'p> {
                 format_ts(w)
             );
             sink.dead_letter(line, "late", &detail, raw);
+            self.done_with(m);
             return;
         }
         self.stats.events += 1;

@@ -225,10 +225,12 @@ fn one_pass(plan: &Plan, mode: Mode, engine: &Engine<'_>, path: &PathBuf) -> io:
         return Ok(pass);
     }
     let mut exec = Executor::new(plan, engine.evaluator(), 0);
-    let read_cpu = decode_ahead::each_decoded(file, &plan.schema, |item| {
+    exec.keep_spent();
+    let read_cpu = decode_ahead::each_decoded(file, &plan.schema, |item, spent| {
         pass.lines += 1;
         if let Item::Decoded(n, text, decoded, _) = item {
             exec.push_decoded(n, text, decoded, &mut tally);
+            exec.take_spent(spent);
         }
     })?;
     exec.finish(None, &mut tally);
