@@ -282,6 +282,24 @@ mod tests {
     }
 
     #[test]
+    fn messages_handed_back_do_not_disturb_the_lines() {
+        let line = r#"{"type":"track","event":"Product Viewed","userId":"u","timestamp":1,"properties":{"product_id":"p","price":1,"category":"c"}}"#;
+        let input = format!("{line}\n").repeat(3 * BATCH_LINES + 5);
+        let (mut seen, mut handed) = (Vec::new(), 0);
+        each_decoded(input.as_bytes(), &schema(), |item, spent| {
+            if let Item::Decoded(n, _, Decoded::Message(m), _) = item {
+                seen.push(n);
+                spent.push(m);
+                handed += 1;
+            }
+        })
+        .unwrap();
+        let all: Vec<u64> = (1..=(3 * BATCH_LINES as u64 + 5)).collect();
+        assert_eq!(seen, all);
+        assert_eq!(handed, all.len());
+    }
+
+    #[test]
     fn an_empty_input_calls_nothing() {
         assert!(lines_of(b"", &schema()).is_empty());
     }

@@ -420,6 +420,47 @@ mod tests {
     use super::*;
 
     #[test]
+    fn kept_messages_are_every_applied_duplicate_and_late_one() {
+        let plan = crate::testing::plan_of("event e = \"E\" {}\nsegment s = count(e) >= 1\n");
+        let interp = crate::interp::Interpreter::new(&plan);
+        let line = |id: &str, ts: &str| {
+            format!(
+                r#"{{"type":"track","event":"E","userId":"u","messageId":"{id}","timestamp":"{ts}"}}"#
+            )
+        };
+        let lines = [
+            line("m1", "2026-01-01T10:00:01Z"),
+            line("m1", "2026-01-01T10:00:01Z"),
+            line("m2", "2026-01-01T10:00:02Z"),
+            line("m3", "2026-01-01T10:00:00Z"),
+        ];
+        let run = |keep: bool, sink: &mut MemorySink| {
+            let mut exec = Executor::new(&plan, &interp, 0);
+            if keep {
+                exec.keep_spent();
+            }
+            let mut spent = Vec::new();
+            for (n, l) in lines.iter().enumerate() {
+                exec.push_line(n as u64 + 1, l, sink);
+                exec.take_spent(&mut spent);
+            }
+            exec.finish(None, sink);
+            exec.take_spent(&mut spent);
+            (spent, exec.stats.clone())
+        };
+        let (spent, stats) = run(true, &mut MemorySink::default());
+        // The duplicate (line 2) and the late one (line 4) as they arrive, the
+        // accepted ones when their instant is processed: m1's at line 3, m2's
+        // at the end.
+        let ids: Vec<_> = spent.iter().map(|m| m.message_id.clone()).collect();
+        let q = |s: &str| Some(format!("\"{s}\""));
+        assert_eq!(ids, [q("m1"), q("m1"), q("m3"), q("m2")]);
+        assert_eq!((stats.events, stats.duplicates, stats.late), (2, 1, 1));
+        let (none, _) = run(false, &mut MemorySink::default());
+        assert!(none.is_empty(), "without keep_spent nothing is kept");
+    }
+
+    #[test]
     fn segments_rank_by_name_not_by_declaration() {
         let plan = crate::testing::plan_of(
             "event e = \"E\" for p {}\npurpose p { basis legitimate_interest }\n\
