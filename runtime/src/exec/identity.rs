@@ -173,21 +173,32 @@ impl IdentityGraph {
         key
     }
 
+    /// Gives an unowned value to profile `k`.
     fn attach(&mut self, k: u32, ty: usize, v: CompactString) {
+        let key = v.clone();
+        if self.push_value(k, ty, v) {
+            if let Some(owners) = self.owners.get_mut(ty) {
+                owners.insert(key, k);
+            }
+        }
+    }
+
+    /// Appends a value to profile `k`'s list; false when `k` is not live.
+    fn push_value(&mut self, k: u32, ty: usize, v: CompactString) -> bool {
         let list = self
             .profiles
             .get_mut(k as usize)
             .and_then(Option::as_mut)
             .map(|p| &mut p.values);
-        let tag = u32::try_from(ty).ok();
-        if let (Some(list), Some(owners), Some(tag)) = (list, self.owners.get_mut(ty), tag) {
-            owners.insert(v.clone(), k);
-            // Most profiles keep one value: room for exactly one first.
-            if list.capacity() == 0 {
-                list.reserve_exact(1);
-            }
-            list.push((tag, v));
+        let (Some(list), Ok(tag)) = (list, u32::try_from(ty)) else {
+            return false;
+        };
+        // Most profiles keep one value: room for exactly one first.
+        if list.capacity() == 0 {
+            list.reserve_exact(1);
         }
+        list.push((tag, v));
+        true
     }
 
     /// Would primary ∪ q stay within every type's limit? (Values are owned by one
@@ -204,9 +215,17 @@ impl IdentityGraph {
             return;
         };
         self.live -= 1;
-        // Each type's values keep their order, after the primary's own.
+        if self.profile(primary).is_none() {
+            return;
+        }
+        // Each type's values keep their order, after the primary's own; their
+        // owner-table entries are re-pointed, not copied.
         for (ty, v) in absorbed.values {
-            self.attach(primary, ty as usize, v);
+            let entry = self.owners.get_mut(ty as usize).and_then(|o| o.get_mut(&v));
+            if let Some(owner) = entry {
+                *owner = primary;
+            }
+            self.push_value(primary, ty as usize, v);
         }
     }
 
