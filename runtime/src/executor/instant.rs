@@ -43,10 +43,8 @@ impl Executor<'_> {
         let mut out = std::mem::take(&mut self.out);
         let mut messages = std::mem::take(&mut out.messages);
         self.take_messages_at(t, &mut messages);
-        for (line, m) in &messages {
-            self.apply_message(t, *line, m, &mut out, sink);
-        }
-        for (_, m) in messages.drain(..) {
+        for (line, m) in messages.drain(..) {
+            self.apply_message(t, line, &m, &mut out, sink);
             self.done_with(m);
         }
         out.messages = messages;

@@ -248,6 +248,11 @@ fn median(v: &[f64]) -> f64 {
     s.get(s.len() / 2).copied().unwrap_or(0.0)
 }
 
+/// The median wall time of a mode's passes (0 for none).
+fn wall(runs: &[Pass]) -> f64 {
+    median_of(runs, |p| Some(p.seconds)).unwrap_or(0.0)
+}
+
 /// The median of one figure over a mode's passes (None if any pass lacks it).
 fn median_of(passes: &[Pass], figure: impl Fn(&Pass) -> Option<f64>) -> Option<f64> {
     let v: Option<Vec<f64>> = passes.iter().map(figure).collect();
@@ -260,11 +265,7 @@ fn median_of(passes: &[Pass], figure: impl Fn(&Pass) -> Option<f64>) -> Option<f
 fn print_table(modes: &[Mode], passes: &[Vec<Pass>]) {
     let first = passes.first().and_then(|p| p.first()).copied();
     let lines = first.unwrap_or_default().lines.max(1) as f64;
-    let floor = median_of(passes.first().map_or(&[], Vec::as_slice), |p| {
-        Some(p.seconds)
-    })
-    .unwrap_or(0.0)
-    .max(1e-9);
+    let floor = wall(passes.first().map_or(&[], Vec::as_slice)).max(1e-9);
     let ns =
         |secs: Option<f64>| secs.map_or("—".to_string(), |s| format!("{:.0}", s * 1e9 / lines));
     println!(
@@ -273,7 +274,7 @@ fn print_table(modes: &[Mode], passes: &[Vec<Pass>]) {
     );
     println!("|---|---|---|---|---|---|---|---|---|---|");
     for (mode, runs) in modes.iter().zip(passes) {
-        let t = median_of(runs, |p| Some(p.seconds)).unwrap_or(0.0);
+        let t = wall(runs);
         let eval_cpu = median_of(runs, |p| p.eval_cpu);
         let floor_only = *mode == Mode::Decode;
         let above = if floor_only {
@@ -308,10 +309,8 @@ fn agreement(modes: &[Mode], passes: &[Vec<Pass>], floor: f64, lines: f64) {
     let digest = |i: usize| passes.get(i).and_then(|p| p.last()).map(|p| p.digest);
     let same = digest(1) == digest(j);
     let core = |i: usize| {
-        let t = median_of(passes.get(i).map_or(&[], Vec::as_slice), |p| {
-            Some(p.seconds)
-        });
-        (t.unwrap_or(0.0) - floor).max(1e-9) * 1e9 / lines
+        let t = wall(passes.get(i).map_or(&[], Vec::as_slice));
+        (t - floor).max(1e-9) * 1e9 / lines
     };
     println!(
         "\nabove the floor, interpreter ÷ JIT: {:.2}×; outputs identical: {}",
